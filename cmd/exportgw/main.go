@@ -1,0 +1,158 @@
+// Command exportgw is the UCX gateway: it checks used-car export filings against the WM/T 8/9
+// schemas, the agency records and the rulesets in force, and records every decision durably.
+//
+// Usage:
+//
+//	exportgw [flags]
+//
+// Every flag can also be set by its environment variable; a flag given on the command line
+// wins over the environment. Run with -h for the list.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/ucx-export/ucx/fixtures"
+	"github.com/ucx-export/ucx/gateway/compliance"
+	"github.com/ucx-export/ucx/gateway/embedded"
+	"github.com/ucx-export/ucx/gateway/filings"
+	"github.com/ucx-export/ucx/gateway/httpapi"
+	"github.com/ucx-export/ucx/schemas"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := realMain(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "exportgw:", err)
+		os.Exit(1)
+	}
+}
+
+// config is the effective configuration, logged at start.
+type config struct {
+	Addr             string `json:"addr"`
+	DataDir          string `json:"dataDir"`
+	ReportMaxAgeDays int    `json:"reportMaxAgeDays"`
+	ShutdownTimeout  time.Duration
+	LogLevel         string `json:"logLevel"`
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func parseConfig(args []string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("exportgw", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `exportgw — UCX used-car export compliance gateway
+
+Runs on embedded defaults: a durable bbolt store in --data-dir (fsync before every 2xx) and
+agency look-ups (police status, maintenance records, export licences, exporter registry,
+destination standards) served in-process from the fixtures compiled into the binary.
+
+Flags (environment variable in brackets):
+`)
+		fs.PrintDefaults()
+	}
+	c := &config{}
+	fs.StringVar(&c.Addr, "addr", envOr("UCX_ADDR", "127.0.0.1:8080"), "listen address [UCX_ADDR]")
+	fs.StringVar(&c.DataDir, "data-dir", envOr("UCX_DATA_DIR", "./data"), "directory of the durable local store [UCX_DATA_DIR]")
+	days, err := strconv.Atoi(envOr("UCX_REPORT_MAX_AGE_DAYS", "90"))
+	if err != nil {
+		return nil, fmt.Errorf("UCX_REPORT_MAX_AGE_DAYS: %w", err)
+	}
+	fs.IntVar(&c.ReportMaxAgeDays, "report-max-age-days", days, "how many days before the application an inspection report may be issued [UCX_REPORT_MAX_AGE_DAYS]")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to drain requests on SIGTERM")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("UCX_LOG_LEVEL", "info"), "debug, info, warn or error [UCX_LOG_LEVEL]")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if c.ReportMaxAgeDays < 1 {
+		return nil, fmt.Errorf("--report-max-age-days must be at least 1")
+	}
+	return c, nil
+}
+
+func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, stderr)
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: level}))
+	log.Info("starting exportgw", "config", cfg, "ledger", "none (issue 3)", "agencies", "fixtures (embedded)")
+
+	store, err := embedded.Open(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	agencies, err := embedded.LoadAgencies(fixtures.FS)
+	if err != nil {
+		return err
+	}
+	validator, err := schemas.New()
+	if err != nil {
+		return fmt.Errorf("compile schemas: %w", err)
+	}
+	engineCfg := compliance.DefaultConfig()
+	engineCfg.ReportMaxAgeDays = cfg.ReportMaxAgeDays
+	svc := filings.New(store, filings.Sources{
+		Police: agencies, Maintenance: agencies, Licences: agencies, Exporters: agencies, Destinations: agencies,
+	}, validator, compliance.New(engineCfg))
+
+	api := httpapi.New(httpapi.Config{Filings: svc, Logger: log, Ready: store.Ready})
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("listening", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

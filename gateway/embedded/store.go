@@ -1,0 +1,215 @@
+// Package embedded holds the in-process implementations the gateway runs on by default: a
+// durable Store over one bbolt file (every write fsync'd before it returns) and the agency
+// look-ups served from fixtures.
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/ucx-export/ucx/gateway"
+)
+
+var (
+	bucketFilings = []byte("filings")     // filingId → FilingRecord JSON
+	bucketDocs    = []byte("documents")   // docHash → canonical document
+	bucketVINs    = []byte("vin-latest")  // VIN → current filingId
+	bucketIdem    = []byte("idempotency") // key → IdempotentResponse JSON
+)
+
+// DBFile is the name of the database file inside the data directory.
+const DBFile = "ucx.db"
+
+// Store is the embedded gateway.Store over bbolt.
+type Store struct {
+	db *bolt.DB
+}
+
+var _ gateway.Store = (*Store)(nil)
+
+// Open opens (creating when absent) the store in dataDir. bbolt's file lock makes a second
+// process opening the same directory wait up to 5 seconds and then fail.
+func Open(dataDir string) (*Store, error) {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	db, err := bolt.Open(filepath.Join(dataDir, DBFile), 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", filepath.Join(dataDir, DBFile), err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketFilings, bucketDocs, bucketVINs, bucketIdem} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("init buckets: %w", err)
+	}
+	db.MaxBatchDelay = 2 * time.Millisecond
+	return &Store{db: db}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the bbolt handle to other embedded components sharing the file.
+func (s *Store) DB() *bolt.DB { return s.db }
+
+// SaveFiling implements gateway.Store: document, record, supersession and idempotency entry
+// are written in one transaction, fsync'd before it returns.
+func (s *Store) SaveFiling(ctx context.Context, rec *gateway.FilingRecord, doc []byte, idemKey string, idem *gateway.IdempotentResponse) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Batch group-commits concurrent filings into one fsync'd transaction; the function is
+	// idempotent, as Batch requires (it may run twice).
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		filings, vins := tx.Bucket(bucketFilings), tx.Bucket(bucketVINs)
+		if idem != nil && tx.Bucket(bucketIdem).Get([]byte(idemKey)) != nil {
+			return gateway.Errorf(gateway.EIDEMPOTENCYREUSED, "idempotency key already used", "幂等键已被使用")
+		}
+		if filings.Get([]byte(rec.FilingID)) != nil {
+			return gateway.Errorf(gateway.ECONFLICT, "filing %s exists", "申报 %s 已存在", rec.FilingID)
+		}
+		if cur := string(vins.Get([]byte(rec.VIN))); cur != rec.Supersedes {
+			return gateway.Errorf(gateway.ECONFLICT, "VIN %s was filed again meanwhile", "车辆 %s 已有新的申报", rec.VIN)
+		}
+		docs := tx.Bucket(bucketDocs)
+		if docs.Get([]byte(rec.DocHash)) == nil {
+			if err := docs.Put([]byte(rec.DocHash), doc); err != nil {
+				return err
+			}
+		}
+		if rec.Supersedes != "" {
+			prev, err := decodeRecord(filings.Get([]byte(rec.Supersedes)))
+			if err != nil {
+				return err
+			}
+			prev.SupersededBy = rec.FilingID
+			if err := putJSON(filings, prev.FilingID, prev); err != nil {
+				return err
+			}
+		}
+		if err := putJSON(filings, rec.FilingID, rec); err != nil {
+			return err
+		}
+		if err := vins.Put([]byte(rec.VIN), []byte(rec.FilingID)); err != nil {
+			return err
+		}
+		if idem != nil {
+			return putJSON(tx.Bucket(bucketIdem), idemKey, idem)
+		}
+		return nil
+	})
+}
+
+// Filing implements gateway.Store.
+func (s *Store) Filing(ctx context.Context, id string) (*gateway.FilingRecord, error) {
+	var rec *gateway.FilingRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketFilings).Get([]byte(id))
+		if v == nil {
+			return gateway.Errorf(gateway.ENOTFOUND, "filing %s not found", "未找到申报 %s", id)
+		}
+		var err error
+		rec, err = decodeRecord(v)
+		return err
+	})
+	return rec, err
+}
+
+// LatestFiling implements gateway.Store.
+func (s *Store) LatestFiling(ctx context.Context, vin string) (*gateway.FilingRecord, error) {
+	var rec *gateway.FilingRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketVINs).Get([]byte(vin))
+		if id == nil {
+			return gateway.Errorf(gateway.ENOTFOUND, "no filing for VIN %s", "车辆 %s 无申报记录", vin)
+		}
+		var err error
+		rec, err = decodeRecord(tx.Bucket(bucketFilings).Get(id))
+		return err
+	})
+	return rec, err
+}
+
+// Document implements gateway.Store.
+func (s *Store) Document(ctx context.Context, hash string) ([]byte, error) {
+	var doc []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketDocs).Get([]byte(hash))
+		if v == nil {
+			return gateway.Errorf(gateway.ENOTFOUND, "document %s not found", "未找到文件 %s", hash)
+		}
+		doc = append([]byte(nil), v...)
+		return nil
+	})
+	return doc, err
+}
+
+// Idempotent implements gateway.Store.
+func (s *Store) Idempotent(ctx context.Context, key string) (*gateway.IdempotentResponse, error) {
+	var resp gateway.IdempotentResponse
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketIdem).Get([]byte(key))
+		if v == nil {
+			return gateway.Errorf(gateway.ENOTFOUND, "idempotency key not found", "未找到幂等键")
+		}
+		return json.Unmarshal(v, &resp)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &resp, nil
+}
+
+// PutIdempotent implements gateway.Store.
+func (s *Store) PutIdempotent(ctx context.Context, key string, resp *gateway.IdempotentResponse) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketIdem)
+		if b.Get([]byte(key)) != nil {
+			return gateway.Errorf(gateway.EIDEMPOTENCYREUSED, "idempotency key already used", "幂等键已被使用")
+		}
+		return putJSON(b, key, resp)
+	})
+}
+
+// Ready implements gateway.Store.
+func (s *Store) Ready(ctx context.Context) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketFilings) == nil {
+			return errors.New("store not initialised")
+		}
+		return nil
+	})
+}
+
+func putJSON(b *bolt.Bucket, key string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(key), data)
+}
+
+func decodeRecord(v []byte) (*gateway.FilingRecord, error) {
+	if v == nil {
+		return nil, errors.New("dangling filing reference")
+	}
+	var rec gateway.FilingRecord
+	if err := json.Unmarshal(v, &rec); err != nil {
+		return nil, fmt.Errorf("decode filing record: %w", err)
+	}
+	return &rec, nil
+}

@@ -1,0 +1,299 @@
+// Package gateway holds the domain of the used-car export compliance gateway: the filing and
+// its documents, the agency records it is checked against, the decision, and the interfaces
+// (Store, PoliceSource, MaintenanceSource, LicenceSource, ExporterRegistry) that subpackages
+// implement. It imports the standard library only.
+package gateway
+
+import (
+	"context"
+	"time"
+)
+
+// Date is a calendar date in the JSON form YYYY-MM-DD. Dates in filings are China Standard
+// Time calendar dates; they carry no time of day.
+type Date string
+
+// Time parses the date; the zero time when it is malformed (schemas assert the format first).
+func (d Date) Time() time.Time {
+	t, err := time.Parse(time.DateOnly, string(d))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// Valid reports whether d is a well-formed calendar date.
+func (d Date) Valid() bool {
+	_, err := time.Parse(time.DateOnly, string(d))
+	return err == nil
+}
+
+// Party is an enterprise named by its USCC.
+type Party struct {
+	USCC string `json:"uscc"`
+	Name string `json:"name"`
+}
+
+// Filing is one export filing of one vehicle: the contract in docs/filing-format.md.
+type Filing struct {
+	ApplicationDate        Date                    `json:"applicationDate"`
+	Exporter               Party                   `json:"exporter"`
+	Vehicle                Vehicle                 `json:"vehicle"`
+	DestinationCountry     string                  `json:"destinationCountry"`
+	LicenceNo              string                  `json:"licenceNo"`
+	InspectionReport       InspectionReport        `json:"inspectionReport"`
+	AfterSalesConfirmation *AfterSalesConfirmation `json:"afterSalesConfirmation,omitempty"`
+	DestinationDeclaration *DestinationDeclaration `json:"destinationDeclaration,omitempty"`
+}
+
+// Vehicle categories (GB/T 15089). M1 is inspected under WM/T 8-2022, every other under WM/T 9-2022.
+const (
+	CategoryM1 = "M1"
+)
+
+// Inspection standards.
+const (
+	StandardWMT8 = "WM/T 8-2022"
+	StandardWMT9 = "WM/T 9-2022"
+)
+
+// StandardFor returns the quality standard a vehicle category is inspected under.
+func StandardFor(category string) string {
+	if category == CategoryM1 {
+		return StandardWMT8
+	}
+	return StandardWMT9
+}
+
+// Vehicle describes the exported vehicle as the exporter files it.
+type Vehicle struct {
+	VIN                       string        `json:"vin"`
+	Category                  string        `json:"category"`
+	Brand                     string        `json:"brand"`
+	Model                     string        `json:"model"`
+	VehicleType               string        `json:"vehicleType"`
+	UseNature                 string        `json:"useNature"`
+	ServiceLifeClass          string        `json:"serviceLifeClass"`
+	FuelType                  string        `json:"fuelType"`
+	Colour                    string        `json:"colour"`
+	Seats                     int           `json:"seats"`
+	EngineOrMotorNo           string        `json:"engineOrMotorNo,omitempty"`
+	CurbMassKg                int           `json:"curbMassKg,omitempty"`
+	RegistrationDate          Date          `json:"registrationDate"`
+	ManufactureDate           Date          `json:"manufactureDate,omitempty"`
+	TransferPendingExportDate Date          `json:"transferPendingExportDate,omitempty"`
+	OdometerKm                int           `json:"odometerKm"`
+	Modified                  bool          `json:"modified,omitempty"`
+	Modification              *Modification `json:"modification,omitempty"`
+}
+
+// Modification declares a modified vehicle (改装车, 648号 §二(四)).
+type Modification struct {
+	ChassisBrand   string `json:"chassisBrand"`
+	ModifiedBrand  string `json:"modifiedBrand"`
+	ModifiedModel  string `json:"modifiedModel"`
+	ProofRef       string `json:"proofRef"`
+	MIITCatalogued bool   `json:"miitCatalogued"`
+	CCCCertNo      string `json:"cccCertNo,omitempty"`
+}
+
+// InspectionReport is a WM/T 8-2022 or WM/T 9-2022 quality report by a third-party agency.
+type InspectionReport struct {
+	ReportNo           string        `json:"reportNo"`
+	Standard           string        `json:"standard"`
+	Agency             Agency        `json:"agency"`
+	Exporter           Party         `json:"exporter"`
+	Vehicle            ReportVehicle `json:"vehicle"`
+	DestinationCountry string        `json:"destinationCountry"`
+	InspectionDate     Date          `json:"inspectionDate"`
+	IssueDate          Date          `json:"issueDate"`
+	Items              []ReportItem  `json:"items"`
+	AccidentFlags      AccidentFlags `json:"accidentFlags"`
+	PTIValid           bool          `json:"ptiValid"`
+	Conclusion         string        `json:"conclusion"`
+	Signatures         Signatures    `json:"signatures"`
+	SealImageHash      string        `json:"sealImageHash,omitempty"`
+}
+
+// Report conclusions.
+const (
+	ConclusionConforms       = "CONFORMS"
+	ConclusionDoesNotConform = "DOES_NOT_CONFORM"
+)
+
+// Agency is the inspection body; a CMA certificate or CNAS registration is required by rule.
+type Agency struct {
+	Name      string `json:"name"`
+	USCC      string `json:"uscc"`
+	CMACertNo string `json:"cmaCertNo,omitempty"`
+	CNASRegNo string `json:"cnasRegNo,omitempty"`
+}
+
+// ReportVehicle is the vehicle as the inspection agency recorded it.
+type ReportVehicle struct {
+	VIN              string `json:"vin"`
+	EngineOrMotorNo  string `json:"engineOrMotorNo,omitempty"`
+	Brand            string `json:"brand"`
+	Model            string `json:"model"`
+	VehicleType      string `json:"vehicleType"`
+	Colour           string `json:"colour"`
+	FuelType         string `json:"fuelType"`
+	Seats            int    `json:"seats"`
+	CurbMassKg       int    `json:"curbMassKg,omitempty"`
+	RegistrationDate Date   `json:"registrationDate"`
+	OdometerKm       int    `json:"odometerKm"`
+	PTIValidUntil    Date   `json:"ptiValidUntil,omitempty"`
+}
+
+// ReportItem is one inspected item.
+type ReportItem struct {
+	Code          string   `json:"code"`
+	Result        string   `json:"result"`
+	ClauseRef     string   `json:"clauseRef,omitempty"`
+	Requirement   string   `json:"requirement,omitempty"`
+	MeasuredValue string   `json:"measuredValue,omitempty"`
+	Unit          string   `json:"unit,omitempty"`
+	Note          string   `json:"note,omitempty"`
+	PhotoRefs     []string `json:"photoRefs,omitempty"`
+}
+
+// Item results.
+const (
+	ItemPass = "PASS"
+	ItemFail = "FAIL"
+	ItemNA   = "NA"
+)
+
+// AccidentFlags are the report's accident, flood and fire findings.
+type AccidentFlags struct {
+	StructuralDamage bool `json:"structuralDamage"`
+	AirbagDeployed   bool `json:"airbagDeployed"`
+	Flood            bool `json:"flood"`
+	Fire             bool `json:"fire"`
+}
+
+// Signatures are the report's three signatories.
+type Signatures struct {
+	Inspector string `json:"inspector"`
+	Reviewer  string `json:"reviewer"`
+	Approver  string `json:"approver"`
+}
+
+// AfterSalesConfirmation is the maker's 售后维修服务确认书 (648号 §一(一)).
+type AfterSalesConfirmation struct {
+	DocNo              string          `json:"docNo,omitempty"`
+	Manufacturer       Party           `json:"manufacturer"`
+	VIN                string          `json:"vin"`
+	Brand              string          `json:"brand"`
+	Model              string          `json:"model"`
+	DestinationCountry string          `json:"destinationCountry"`
+	ServiceNetwork     []ServiceOutlet `json:"serviceNetwork"`
+	IssueDate          Date            `json:"issueDate"`
+	SealImageHash      string          `json:"sealImageHash"`
+	Signatory          string          `json:"signatory,omitempty"`
+}
+
+// ServiceOutlet is one after-sales outlet in the destination.
+type ServiceOutlet struct {
+	Name    string `json:"name"`
+	Country string `json:"country"`
+	City    string `json:"city"`
+	Address string `json:"address"`
+	Contact string `json:"contact"`
+}
+
+// DestinationDeclaration is the exporter's declaration that the vehicle meets the
+// destination's access standard (符合目的国准入标准声明).
+type DestinationDeclaration struct {
+	Declarant          Party  `json:"declarant"`
+	VIN                string `json:"vin"`
+	DestinationCountry string `json:"destinationCountry"`
+	StandardRef        string `json:"standardRef"`
+	DeclarationDate    Date   `json:"declarationDate"`
+	Statement          string `json:"statement"`
+	SealImageHash      string `json:"sealImageHash"`
+}
+
+// Decisions.
+const (
+	Accepted = "ACCEPTED"
+	Rejected = "REJECTED"
+	Held     = "HELD"
+)
+
+// Severities of a rule result.
+const (
+	SeverityFail = "FAIL" // the filing is REJECTED
+	SeverityHold = "HOLD" // the filing goes to manual review (HELD)
+	SeverityWarn = "WARN" // accepted with a warning
+)
+
+// RuleResult is one rule that did not pass cleanly, in the shape of an error detail.
+type RuleResult struct {
+	Code      string   `json:"code"`
+	Severity  string   `json:"severity"`
+	Pointers  []string `json:"pointers"`
+	MessageEn string   `json:"messageEn"`
+	MessageZh string   `json:"messageZh"`
+	Clause    string   `json:"clause"`
+}
+
+// Decide derives the decision from rule results: any FAIL rejects, else any HOLD holds.
+func Decide(results []RuleResult) string {
+	decision := Accepted
+	for _, r := range results {
+		switch r.Severity {
+		case SeverityFail:
+			return Rejected
+		case SeverityHold:
+			decision = Held
+		}
+	}
+	return decision
+}
+
+// FilingRecord is a stored filing: the decision, the results and the document's hash. The
+// document itself is stored content-addressed under DocHash.
+type FilingRecord struct {
+	FilingID       string       `json:"filingId"`
+	VIN            string       `json:"vin"`
+	ExporterUSCC   string       `json:"exporterUscc"`
+	Decision       string       `json:"decision"`
+	RulesetVersion string       `json:"rulesetVersion"`
+	DocHash        string       `json:"docHash"`
+	Results        []RuleResult `json:"results"`
+	CreatedAt      time.Time    `json:"createdAt"`
+	Supersedes     string       `json:"supersedes,omitempty"`
+	SupersededBy   string       `json:"supersededBy,omitempty"`
+}
+
+// IdempotentResponse is a stored response for an Idempotency-Key.
+type IdempotentResponse struct {
+	RequestHash string `json:"requestHash"`
+	Status      int    `json:"status"`
+	Body        []byte `json:"body"`
+}
+
+// Store keeps filings, their documents and idempotency keys durably. Every write is on disk
+// before it returns (embedded: fsync'd bbolt transaction).
+type Store interface {
+	// SaveFiling stores the record and its canonical document in one atomic, durable write.
+	// rec.Supersedes must name the VIN's current filing ("" when it has none): that filing's
+	// SupersededBy is set in the same write, and a stale rec.Supersedes (another filing of the
+	// VIN landed meanwhile) fails with ECONFLICT so the caller can re-read and retry. When idem
+	// is non-nil it is stored under idemKey in the same write; IDEMPOTENCY_KEY_REUSED when the
+	// key is already taken.
+	SaveFiling(ctx context.Context, rec *FilingRecord, doc []byte, idemKey string, idem *IdempotentResponse) error
+	// Filing returns a stored filing record, ENOTFOUND when absent.
+	Filing(ctx context.Context, id string) (*FilingRecord, error)
+	// Document returns the canonical document stored under a hash, ENOTFOUND when absent.
+	Document(ctx context.Context, hash string) ([]byte, error)
+	// LatestFiling returns the current (not superseded) filing of a VIN, ENOTFOUND when none.
+	LatestFiling(ctx context.Context, vin string) (*FilingRecord, error)
+	// Idempotent returns the response stored under key, ENOTFOUND when absent.
+	Idempotent(ctx context.Context, key string) (*IdempotentResponse, error)
+	// PutIdempotent stores a response under key unless present; ECONFLICT when present.
+	PutIdempotent(ctx context.Context, key string, resp *IdempotentResponse) error
+	// Ready reports whether the store can serve requests.
+	Ready(ctx context.Context) error
+}

@@ -1,0 +1,88 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ucx-export/ucx/fixtures"
+	"github.com/ucx-export/ucx/gateway/compliance"
+	"github.com/ucx-export/ucx/gateway/embedded"
+	"github.com/ucx-export/ucx/gateway/filings"
+	"github.com/ucx-export/ucx/gateway/httpapi"
+	"github.com/ucx-export/ucx/schemas"
+)
+
+// testNow is the fixed clock of the API tests: after every fixture's application date.
+var testNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+
+// testServer is a gateway on embedded defaults over a temporary data directory.
+type testServer struct {
+	t     testing.TB
+	api   *httpapi.Server
+	store *embedded.Store
+	dir   string
+}
+
+func newTestServer(t testing.TB) *testServer {
+	t.Helper()
+	return openTestServer(t, t.TempDir())
+}
+
+func openTestServer(t testing.TB, dir string) *testServer {
+	t.Helper()
+	store, err := embedded.Open(dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	agencies, err := embedded.LoadAgencies(fixtures.FS)
+	require.NoError(t, err)
+	svc := filings.New(store, filings.Sources{
+		Police: agencies, Maintenance: agencies, Licences: agencies, Exporters: agencies, Destinations: agencies,
+	}, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }))
+	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ready: store.Ready}), store: store, dir: dir}
+}
+
+// do sends a request and returns the recorded response.
+func (s *testServer) do(method, path string, body []byte, headers ...string) *httptest.ResponseRecorder {
+	s.t.Helper()
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	w := httptest.NewRecorder()
+	s.api.ServeHTTP(w, req)
+	return w
+}
+
+func (s *testServer) post(path string, body []byte, headers ...string) *httptest.ResponseRecorder {
+	return s.do(http.MethodPost, path, body, headers...)
+}
+
+// decodeBody decodes a JSON response into a generic map.
+func decodeBody(t testing.TB, w *httptest.ResponseRecorder) map[string]any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &m), "body: %s", w.Body.String())
+	return m
+}
+
+// fixture reads fixtures/filings/<name>.json.
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := fixtures.FS.ReadFile("filings/" + name + ".json")
+	require.NoError(t, err)
+	return data
+}

@@ -1,0 +1,29 @@
+package httpapi
+
+// routes registers the whole API on one screen. Every route here is in openapi.json and the
+// reverse (TestOpenAPICoversRoutes).
+func (s *Server) routes() {
+	r := s.engine
+
+	r.GET("/healthz", s.handle(s.healthz))
+	r.GET("/readyz", s.handle(s.readyz))
+	r.GET("/openapi.json", s.handle(s.openAPI))
+
+	v1 := r.Group("/v1")
+	v1.POST("/filings", s.handle(s.createFiling))
+	v1.GET("/filings/:id", s.handle(s.getFiling))
+	v1.POST("/filing-batches", s.handle(s.createFilingBatch))
+	v1.GET("/vins/:vin", s.handle(s.checkVIN))
+	v1.GET("/usccs/:code", s.handle(s.checkUSCC))
+	v1.GET("/rulesets", s.handle(s.listRulesets))
+
+	r.NoRoute(s.handle(notFound))
+	r.NoMethod(s.handle(methodNotAllowed))
+}
+
+// Body limits.
+const (
+	maxFilingBody = 1 << 20  // 1 MiB
+	maxBatchBody  = 32 << 20 // 32 MiB
+	maxBatchRows  = 1000
+)

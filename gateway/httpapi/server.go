@@ -1,0 +1,62 @@
+// Package httpapi is the Gin transport of the gateway: routes.go lists the whole API; every
+// handler returns an error that one adapter renders as the JSON error envelope.
+package httpapi
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ucx-export/ucx/gateway/filings"
+)
+
+// OpenAPI is the API description served at /openapi.json.
+//
+//go:embed openapi.json
+var OpenAPI []byte
+
+// Config wires a Server.
+type Config struct {
+	Filings *filings.Service
+	Logger  *slog.Logger
+	// Ready reports whether the gateway's dependencies can serve requests (for /readyz).
+	Ready func(ctx context.Context) error
+}
+
+// Server is the HTTP API.
+type Server struct {
+	engine  *gin.Engine
+	filings *filings.Service
+	log     *slog.Logger
+	ready   func(ctx context.Context) error
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// New returns the API with its middleware: recovery, request ID, access log.
+func New(cfg Config) *Server {
+	s := &Server{engine: gin.New(), filings: cfg.Filings, log: cfg.Logger, ready: cfg.Ready}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.engine.HandleMethodNotAllowed = true
+	s.engine.ContextWithFallback = true
+	s.engine.Use(s.recovery(), requestIDs(), accessLog(s.log))
+	s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Routes returns the registered method and path of every route (Gin path syntax).
+func (s *Server) Routes() [][2]string {
+	var out [][2]string
+	for _, r := range s.engine.Routes() {
+		out = append(out, [2]string{r.Method, r.Path})
+	}
+	return out
+}

@@ -1,0 +1,256 @@
+// Package schemas holds the JSON Schemas (draft 2020-12) of the filing and its documents, and compiles them once.
+//
+// The schemas are the shape contract of docs/filing-format.md: types, requiredness, enums,
+// patterns, lengths and closed objects. Identity checks (VIN check digit, USCC check character),
+// cross-document consistency and the dated rulesets are rules, not schema.
+package schemas
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// BaseURL is the common prefix of every schema's $id; the file name follows it.
+// URLs under it are resolved from [FS] and never fetched.
+const BaseURL = "https://ucx-export.github.io/schemas/"
+
+// Schema file names, as embedded in [FS] and appended to [BaseURL] to form the $id.
+const (
+	FilingSchema              = "filing.schema.json"
+	WMT8ReportSchema          = "wmt8-report.schema.json"
+	WMT9ReportSchema          = "wmt9-report.schema.json"
+	AfterSalesSchema          = "after-sales-confirmation.schema.json"
+	DestinationDeclSchema     = "destination-declaration.schema.json"
+	CommonSchema              = "common.schema.json"
+	reportDispatchFragment    = "#/$defs/inspectionReport"
+	maxDisplayedValueRunes    = 64
+	maxDisplayedEnumAlternate = 12
+)
+
+// Violation is one schema failure, located by a JSON pointer into the instance.
+type Violation struct {
+	Pointer   string `json:"pointer"`   // RFC 6901 JSON pointer into the instance, "" for root
+	Keyword   string `json:"keyword"`   // failing keyword: required, type, enum, pattern, format, minimum, maxLength, additionalProperties, const, minItems …
+	MessageEn string `json:"messageEn"` // short English message, no schema URLs
+	MessageZh string `json:"messageZh"` // short Chinese message
+}
+
+// Validator validates documents against the compiled schemas. Safe for concurrent use.
+type Validator struct {
+	filing      *jsonschema.Schema
+	report      *jsonschema.Schema
+	afterSales  *jsonschema.Schema
+	declaration *jsonschema.Schema
+	wmt8        *jsonschema.Schema
+	wmt9        *jsonschema.Schema
+}
+
+// refusingLoader makes sure no schema is ever fetched: every schema we use is added to the
+// compiler from FS up front, so any other URL is an error.
+type refusingLoader struct{}
+
+func (refusingLoader) Load(url string) (any, error) {
+	return nil, fmt.Errorf("schema %q is not embedded; remote schemas are never fetched", url)
+}
+
+// New compiles the filing, both report schemas, the after-sales confirmation and the
+// destination declaration from [FS] (format assertions on). It returns an error only when an
+// embedded schema is broken.
+func New() (*Validator, error) {
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	c.UseLoader(refusingLoader{})
+
+	names, err := fs.Glob(FS, "*.schema.json")
+	if err != nil {
+		return nil, fmt.Errorf("list embedded schemas: %w", err)
+	}
+	for _, name := range names {
+		f, err := FS.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", name, err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", name, err)
+		}
+		if err := c.AddResource(BaseURL+path.Base(name), doc); err != nil {
+			return nil, fmt.Errorf("add %s: %w", name, err)
+		}
+	}
+
+	v := &Validator{}
+	for _, s := range []struct {
+		dst **jsonschema.Schema
+		loc string
+	}{
+		{&v.filing, FilingSchema},
+		{&v.report, FilingSchema + reportDispatchFragment},
+		{&v.wmt8, WMT8ReportSchema},
+		{&v.wmt9, WMT9ReportSchema},
+		{&v.afterSales, AfterSalesSchema},
+		{&v.declaration, DestinationDeclSchema},
+	} {
+		sch, err := c.Compile(BaseURL + s.loc)
+		if err != nil {
+			return nil, fmt.Errorf("compile %s: %w", s.loc, err)
+		}
+		*s.dst = sch
+	}
+	return v, nil
+}
+
+// MustNew is like [New] but panics on error; the schemas are embedded, so an error is a
+// programming error caught by the package tests.
+func MustNew() *Validator {
+	v, err := New()
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// ValidateFiling validates a filing document (filing.schema.json). doc is a value decoded from
+// JSON (map[string]any, []any, string, float64 or json.Number, bool, nil). It returns the leaf
+// violations sorted by pointer then keyword, or nil when the document is valid.
+func (v *Validator) ValidateFiling(doc any) []Violation { return validate(v.filing, doc) }
+
+// ValidateReport validates a stand-alone inspection report, dispatching on its "standard"
+// field like the filing does: WM/T 8-2022 or WM/T 9-2022, anything else is an enum violation
+// at /standard. Same input and output conventions as [Validator.ValidateFiling].
+func (v *Validator) ValidateReport(doc any) []Violation { return validate(v.report, doc) }
+
+// ValidateAfterSales validates an after-sales service confirmation (售后维修服务确认书).
+// Same input and output conventions as [Validator.ValidateFiling].
+func (v *Validator) ValidateAfterSales(doc any) []Violation { return validate(v.afterSales, doc) }
+
+// ValidateDeclaration validates a destination access-standard declaration (目的国准入标准声明).
+// Same input and output conventions as [Validator.ValidateFiling].
+func (v *Validator) ValidateDeclaration(doc any) []Violation { return validate(v.declaration, doc) }
+
+func validate(sch *jsonschema.Schema, doc any) []Violation {
+	err := sch.Validate(doc)
+	if err == nil {
+		return nil
+	}
+	var verr *jsonschema.ValidationError
+	if !errors.As(err, &verr) {
+		// Validate only returns *ValidationError; keep a violation rather than lose the failure.
+		return []Violation{{Keyword: "invalid", MessageEn: "document is invalid", MessageZh: msgZhFallback}}
+	}
+	var out []Violation
+	out = flatten(verr, out)
+	slices.SortFunc(out, func(a, b Violation) int {
+		if c := strings.Compare(a.Pointer, b.Pointer); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Keyword, b.Keyword); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.MessageEn, b.MessageEn); c != 0 {
+			return c
+		}
+		return strings.Compare(a.MessageZh, b.MessageZh)
+	})
+	return slices.Compact(out)
+}
+
+// flatten appends the leaf causes of e to out. Wrapper nodes (the root "validation failed",
+// groups, $ref, allOf, and if/then which the library does not wrap) are dropped; required and
+// additionalProperties are split into one violation per property, pointing at that property.
+func flatten(e *jsonschema.ValidationError, out []Violation) []Violation {
+	switch k := e.ErrorKind.(type) {
+	case *kind.Schema, *kind.Group, *kind.Reference, *kind.AllOf:
+		for _, c := range e.Causes {
+			out = flatten(c, out)
+		}
+		return out
+	case *kind.Required:
+		base := pointer(e.InstanceLocation)
+		for _, p := range k.Missing {
+			out = append(out, Violation{
+				Pointer:   base + "/" + escapeToken(p),
+				Keyword:   "required",
+				MessageEn: "missing required property " + quote(p),
+				MessageZh: "缺少必填字段 " + p,
+			})
+		}
+		return out
+	case *kind.AdditionalProperties:
+		base := pointer(e.InstanceLocation)
+		for _, p := range k.Properties {
+			out = append(out, Violation{
+				Pointer:   base + "/" + escapeToken(p),
+				Keyword:   "additionalProperties",
+				MessageEn: "property " + quote(truncate(p)) + " is not allowed",
+				MessageZh: "不允许的字段 " + truncate(p),
+			})
+		}
+		return out
+	case *kind.DependentRequired:
+		base := pointer(e.InstanceLocation)
+		for _, p := range k.Missing {
+			out = append(out, Violation{
+				Pointer:   base + "/" + escapeToken(p),
+				Keyword:   "dependentRequired",
+				MessageEn: "missing property " + quote(p) + ", required when " + quote(k.Prop) + " is present",
+				MessageZh: "存在字段 " + k.Prop + " 时必须提供字段 " + p,
+			})
+		}
+		return out
+	}
+	// anyOf / oneOf (not used by these schemas) and every other kind: report the node itself;
+	// descending into the alternatives of a failed anyOf/oneOf would list misleading causes.
+	en, zh := messages(e.ErrorKind)
+	return append(out, Violation{
+		Pointer:   pointer(e.InstanceLocation),
+		Keyword:   keyword(e.ErrorKind),
+		MessageEn: en,
+		MessageZh: zh,
+	})
+}
+
+func keyword(k jsonschema.ErrorKind) string {
+	if _, ok := k.(*kind.InvalidJsonValue); ok {
+		return "type"
+	}
+	if kp := k.KeywordPath(); len(kp) > 0 {
+		return kp[len(kp)-1]
+	}
+	return "invalid"
+}
+
+// pointer renders an instance location as an RFC 6901 JSON pointer.
+func pointer(tokens []string) string {
+	if len(tokens) == 0 {
+		return ""
+	}
+	var sb strings.Builder
+	for _, t := range tokens {
+		sb.WriteByte('/')
+		sb.WriteString(escapeToken(t))
+	}
+	return sb.String()
+}
+
+var tokenEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+func escapeToken(t string) string {
+	if !strings.ContainsAny(t, "~/") {
+		return t
+	}
+	return tokenEscaper.Replace(t)
+}
+
+var enPrinter = message.NewPrinter(language.English)
