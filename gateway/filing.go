@@ -267,6 +267,12 @@ type FilingRecord struct {
 	SupersededBy   string       `json:"supersededBy,omitempty"`
 }
 
+// Idempotency is an Idempotency-Key with the hash of the request it came with.
+type Idempotency struct {
+	Key         string
+	RequestHash string
+}
+
 // IdempotentResponse is a stored response for an Idempotency-Key.
 type IdempotentResponse struct {
 	RequestHash string `json:"requestHash"`
@@ -278,12 +284,11 @@ type IdempotentResponse struct {
 // before it returns (embedded: fsync'd bbolt transaction).
 type Store interface {
 	// SaveFiling stores the record and its canonical document in one atomic, durable write.
-	// rec.Supersedes must name the VIN's current filing ("" when it has none): that filing's
-	// SupersededBy is set in the same write, and a stale rec.Supersedes (another filing of the
-	// VIN landed meanwhile) fails with ECONFLICT so the caller can re-read and retry. When idem
-	// is non-nil it is stored under idemKey in the same write; IDEMPOTENCY_KEY_REUSED when the
-	// key is already taken.
-	SaveFiling(ctx context.Context, rec *FilingRecord, doc []byte, idemKey string, idem *IdempotentResponse) error
+	// It sets rec.Supersedes to the VIN's current filing (if any) and that filing's
+	// SupersededBy to rec.FilingID in the same write. With idem, the response to replay for
+	// the key (status 201, body = rec's JSON as saved) is stored in the same write too;
+	// IDEMPOTENCY_KEY_REUSED when the key is already taken.
+	SaveFiling(ctx context.Context, rec *FilingRecord, doc []byte, idem *Idempotency) error
 	// Filing returns a stored filing record, ENOTFOUND when absent.
 	Filing(ctx context.Context, id string) (*FilingRecord, error)
 	// Document returns the canonical document stored under a hash, ENOTFOUND when absent.
@@ -292,8 +297,6 @@ type Store interface {
 	LatestFiling(ctx context.Context, vin string) (*FilingRecord, error)
 	// Idempotent returns the response stored under key, ENOTFOUND when absent.
 	Idempotent(ctx context.Context, key string) (*IdempotentResponse, error)
-	// PutIdempotent stores a response under key unless present; ECONFLICT when present.
-	PutIdempotent(ctx context.Context, key string, resp *IdempotentResponse) error
 	// Ready reports whether the store can serve requests.
 	Ready(ctx context.Context) error
 }

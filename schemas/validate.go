@@ -140,6 +140,11 @@ func (v *Validator) ValidateAfterSales(doc any) []Violation { return validate(v.
 func (v *Validator) ValidateDeclaration(doc any) []Violation { return validate(v.declaration, doc) }
 
 func validate(sch *jsonschema.Schema, doc any) []Violation {
+	var costly map[string]string // pointer → original text of numbers replaced by a stand-in
+	if hasCostlyNumber(doc) {
+		costly = map[string]string{}
+		doc = replaceCostlyNumbers(doc, "", costly)
+	}
 	err := sch.Validate(doc)
 	if err == nil {
 		return nil
@@ -151,6 +156,15 @@ func validate(sch *jsonschema.Schema, doc any) []Violation {
 	}
 	var out []Violation
 	out = flatten(verr, out)
+	for i := range out {
+		if o, ok := costly[out[i].Pointer]; ok {
+			switch out[i].Keyword {
+			case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf":
+				out[i].MessageEn = "value " + truncate(o) + " is outside the allowed range"
+				out[i].MessageZh = "数值超出允许范围：" + truncate(o)
+			}
+		}
+	}
 	slices.SortFunc(out, func(a, b Violation) int {
 		if c := strings.Compare(a.Pointer, b.Pointer); c != 0 {
 			return c

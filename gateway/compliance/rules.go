@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -44,18 +45,27 @@ var ruleApplicationFuture = &Rule{
 
 var ruleDates = &Rule{
 	Code: "DATE_INCONSISTENT", Severity: gateway.SeverityFail, Document: docNo6, Clause: "第六条(五) inconsistent with the registration certificate",
-	MessageEn: "dates are out of order: %s", MessageZh: "日期先后顺序不合理：%s",
+	MessageEn: "dates are out of order: %[1]s", MessageZh: "日期先后顺序不合理：%[2]s",
 	check: func(in *Input) []hit {
 		v, app := &in.Filing.Vehicle, in.Filing.ApplicationDate
 		var hits []hit
+		add := func(pointers []string, en, zh string) {
+			hits = append(hits, hit{pointers: pointers, args: []any{en, zh}})
+		}
 		if v.RegistrationDate > app {
-			hits = append(hits, hit{pointers: []string{"/vehicle/registrationDate", "/applicationDate"}, args: []any{"registration " + string(v.RegistrationDate) + " after application " + string(app)}})
+			add([]string{"/vehicle/registrationDate", "/applicationDate"},
+				fmt.Sprintf("registration %s after application %s", v.RegistrationDate, app),
+				fmt.Sprintf("注册登记日期 %s 晚于申请日期 %s", v.RegistrationDate, app))
 		}
 		if v.ManufactureDate != "" && v.ManufactureDate > v.RegistrationDate {
-			hits = append(hits, hit{pointers: []string{"/vehicle/manufactureDate", "/vehicle/registrationDate"}, args: []any{"manufacture " + string(v.ManufactureDate) + " after registration " + string(v.RegistrationDate)}})
+			add([]string{"/vehicle/manufactureDate", "/vehicle/registrationDate"},
+				fmt.Sprintf("manufacture %s after registration %s", v.ManufactureDate, v.RegistrationDate),
+				fmt.Sprintf("出厂日期 %s 晚于注册登记日期 %s", v.ManufactureDate, v.RegistrationDate))
 		}
 		if t := v.TransferPendingExportDate; t != "" && (t < v.RegistrationDate || t > app) {
-			hits = append(hits, hit{pointers: []string{"/vehicle/transferPendingExportDate"}, args: []any{"transfer pending export " + string(t) + " outside registration…application"}})
+			add([]string{"/vehicle/transferPendingExportDate"},
+				fmt.Sprintf("transfer pending export %s is not between registration %s and application %s", t, v.RegistrationDate, app),
+				fmt.Sprintf("转让待出口日期 %s 不在注册登记日期 %s 与申请日期 %s 之间", t, v.RegistrationDate, app))
 		}
 		return hits
 	},
@@ -323,7 +333,7 @@ var ruleReportVehicleMismatch = &Rule{
 		if rv.RegistrationDate != v.RegistrationDate {
 			hits = append(hits, hit{pointers: []string{"/inspectionReport/vehicle/registrationDate"}, args: []any{"registrationDate", rv.RegistrationDate, v.RegistrationDate}})
 		}
-		if rv.OdometerKm > v.OdometerKm {
+		if float64(rv.OdometerKm) > float64(v.OdometerKm)*(1+rollbackTolerance) {
 			hits = append(hits, hit{pointers: []string{"/inspectionReport/vehicle/odometerKm", "/vehicle/odometerKm"}, args: []any{"odometerKm", rv.OdometerKm, v.OdometerKm}})
 		}
 		return hits

@@ -68,22 +68,20 @@ func (s *Store) DB() *bolt.DB { return s.db }
 
 // SaveFiling implements gateway.Store: document, record, supersession and idempotency entry
 // are written in one transaction, fsync'd before it returns.
-func (s *Store) SaveFiling(ctx context.Context, rec *gateway.FilingRecord, doc []byte, idemKey string, idem *gateway.IdempotentResponse) error {
+func (s *Store) SaveFiling(ctx context.Context, rec *gateway.FilingRecord, doc []byte, idem *gateway.Idempotency) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// Batch group-commits concurrent filings into one fsync'd transaction; the function is
-	// idempotent, as Batch requires (it may run twice).
+	// Batch group-commits concurrent filings into one fsync'd transaction. The function is
+	// idempotent, as Batch requires (it may run twice): it derives everything from the
+	// transaction's state.
 	return s.db.Batch(func(tx *bolt.Tx) error {
-		filings, vins := tx.Bucket(bucketFilings), tx.Bucket(bucketVINs)
-		if idem != nil && tx.Bucket(bucketIdem).Get([]byte(idemKey)) != nil {
+		filings, vins, idems := tx.Bucket(bucketFilings), tx.Bucket(bucketVINs), tx.Bucket(bucketIdem)
+		if idem != nil && idems.Get([]byte(idem.Key)) != nil {
 			return gateway.Errorf(gateway.EIDEMPOTENCYREUSED, "idempotency key already used", "幂等键已被使用")
 		}
 		if filings.Get([]byte(rec.FilingID)) != nil {
 			return gateway.Errorf(gateway.ECONFLICT, "filing %s exists", "申报 %s 已存在", rec.FilingID)
-		}
-		if cur := string(vins.Get([]byte(rec.VIN))); cur != rec.Supersedes {
-			return gateway.Errorf(gateway.ECONFLICT, "VIN %s was filed again meanwhile", "车辆 %s 已有新的申报", rec.VIN)
 		}
 		docs := tx.Bucket(bucketDocs)
 		if docs.Get([]byte(rec.DocHash)) == nil {
@@ -91,24 +89,30 @@ func (s *Store) SaveFiling(ctx context.Context, rec *gateway.FilingRecord, doc [
 				return err
 			}
 		}
-		if rec.Supersedes != "" {
-			prev, err := decodeRecord(filings.Get([]byte(rec.Supersedes)))
+		rec.Supersedes = ""
+		if prevID := vins.Get([]byte(rec.VIN)); prevID != nil {
+			prev, err := decodeRecord(filings.Get(prevID))
 			if err != nil {
 				return err
 			}
 			prev.SupersededBy = rec.FilingID
+			rec.Supersedes = prev.FilingID
 			if err := putJSON(filings, prev.FilingID, prev); err != nil {
 				return err
 			}
 		}
-		if err := putJSON(filings, rec.FilingID, rec); err != nil {
+		body, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if err := filings.Put([]byte(rec.FilingID), body); err != nil {
 			return err
 		}
 		if err := vins.Put([]byte(rec.VIN), []byte(rec.FilingID)); err != nil {
 			return err
 		}
 		if idem != nil {
-			return putJSON(tx.Bucket(bucketIdem), idemKey, idem)
+			return putJSON(idems, idem.Key, &gateway.IdempotentResponse{RequestHash: idem.RequestHash, Status: 201, Body: body})
 		}
 		return nil
 	})
@@ -174,17 +178,6 @@ func (s *Store) Idempotent(ctx context.Context, key string) (*gateway.Idempotent
 	return &resp, nil
 }
 
-// PutIdempotent implements gateway.Store.
-func (s *Store) PutIdempotent(ctx context.Context, key string, resp *gateway.IdempotentResponse) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketIdem)
-		if b.Get([]byte(key)) != nil {
-			return gateway.Errorf(gateway.EIDEMPOTENCYREUSED, "idempotency key already used", "幂等键已被使用")
-		}
-		return putJSON(b, key, resp)
-	})
-}
-
 // Ready implements gateway.Store.
 func (s *Store) Ready(ctx context.Context) error {
 	return s.db.View(func(tx *bolt.Tx) error {
@@ -212,4 +205,17 @@ func decodeRecord(v []byte) (*gateway.FilingRecord, error) {
 		return nil, fmt.Errorf("decode filing record: %w", err)
 	}
 	return &rec, nil
+}
+
+// ForEachFiling calls fn for every stored filing record, in filing-ID order.
+func (s *Store) ForEachFiling(fn func(*gateway.FilingRecord) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketFilings).ForEach(func(_, v []byte) error {
+			rec, err := decodeRecord(v)
+			if err != nil {
+				return err
+			}
+			return fn(rec)
+		})
+	})
 }

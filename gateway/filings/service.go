@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"sync"
 	"time"
 
@@ -167,14 +166,8 @@ func upper(s string) string {
 	return string(b)
 }
 
-// Idempotency is an Idempotency-Key with the hash of the request it came with.
-type Idempotency struct {
-	Key         string
-	RequestHash string
-}
-
 // File checks and stores one filing: Check then Record.
-func (s *Service) File(ctx context.Context, body []byte, idem *Idempotency) (*gateway.FilingRecord, error) {
+func (s *Service) File(ctx context.Context, body []byte, idem *gateway.Idempotency) (*gateway.FilingRecord, error) {
 	c, err := s.Check(ctx, body)
 	if err != nil {
 		return nil, err
@@ -186,7 +179,7 @@ func (s *Service) File(ctx context.Context, body []byte, idem *Idempotency) (*ga
 // idempotency key, the response body (the record's JSON) is stored with it in the same write.
 // A VIN filed again supersedes its earlier filing. Errors: IDEMPOTENCY_KEY_REUSED when the key
 // was taken meanwhile.
-func (s *Service) Record(ctx context.Context, c *Check, idem *Idempotency) (*gateway.FilingRecord, error) {
+func (s *Service) Record(ctx context.Context, c *Check, idem *gateway.Idempotency) (*gateway.FilingRecord, error) {
 	rec := &gateway.FilingRecord{
 		FilingID:       newID(s.now()),
 		VIN:            c.VIN,
@@ -197,36 +190,11 @@ func (s *Service) Record(ctx context.Context, c *Check, idem *Idempotency) (*gat
 		Results:        c.Results,
 		CreatedAt:      s.now().UTC().Truncate(time.Millisecond),
 	}
-	for attempt := 0; ; attempt++ {
-		rec.Supersedes = ""
-		prev, err := s.store.LatestFiling(ctx, rec.VIN)
-		switch {
-		case err == nil:
-			rec.Supersedes = prev.FilingID
-		case gateway.ErrorCode(err) != gateway.ENOTFOUND:
-			return nil, err
-		}
-		key, resp := "", (*gateway.IdempotentResponse)(nil)
-		if idem != nil {
-			body, err := json.Marshal(rec)
-			if err != nil {
-				return nil, err
-			}
-			key, resp = idem.Key, &gateway.IdempotentResponse{RequestHash: idem.RequestHash, Status: 201, Body: body}
-		}
-		err = s.store.SaveFiling(ctx, rec, c.Document, key, resp)
-		if gateway.ErrorCode(err) == gateway.ECONFLICT && attempt < maxSaveAttempts {
-			continue // the VIN was filed again meanwhile: supersede the newer filing instead
-		}
-		if err != nil {
-			return nil, err
-		}
-		return rec, nil
+	if err := s.store.SaveFiling(ctx, rec, c.Document, idem); err != nil {
+		return nil, err
 	}
+	return rec, nil
 }
-
-// maxSaveAttempts bounds the retries when filings of one VIN race.
-const maxSaveAttempts = 5
 
 // Filing returns a stored filing.
 func (s *Service) Filing(ctx context.Context, id string) (*gateway.FilingRecord, error) {

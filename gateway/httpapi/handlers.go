@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ucx-export/ucx/gateway"
-	"github.com/ucx-export/ucx/gateway/filings"
 	"github.com/ucx-export/ucx/gateway/identity"
 )
 
@@ -87,7 +86,7 @@ func (s *Server) createFiling(c *gin.Context) error {
 	if replayed, err := s.replay(c, key, hash); replayed || err != nil {
 		return err
 	}
-	rec, err := s.filings.File(ctx, body, &filings.Idempotency{Key: key, RequestHash: hash})
+	rec, err := s.filings.File(ctx, body, &gateway.Idempotency{Key: key, RequestHash: hash})
 	if gateway.ErrorCode(err) == gateway.EIDEMPOTENCYREUSED {
 		// Another request with this key landed meanwhile: answer as it did, or 409.
 		if replayed, err := s.replay(c, key, hash); replayed || err != nil {

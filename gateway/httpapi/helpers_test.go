@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -45,7 +46,8 @@ func openTestServer(t testing.TB, dir string) *testServer {
 	svc := filings.New(store, filings.Sources{
 		Police: agencies, Maintenance: agencies, Licences: agencies, Exporters: agencies, Destinations: agencies,
 	}, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }))
-	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ready: store.Ready}), store: store, dir: dir}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ready: store.Ready, Logger: log}), store: store, dir: dir}
 }
 
 // do sends a request and returns the recorded response.
