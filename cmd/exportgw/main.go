@@ -46,11 +46,11 @@ func main() {
 
 // config is the effective configuration, logged at start.
 type config struct {
-	Addr             string `json:"addr"`
-	DataDir          string `json:"dataDir"`
-	ReportMaxAgeDays int    `json:"reportMaxAgeDays"`
-	ShutdownTimeout  time.Duration
-	LogLevel         string `json:"logLevel"`
+	Addr             string        `json:"addr"`
+	DataDir          string        `json:"dataDir"`
+	ReportMaxAgeDays int           `json:"reportMaxAgeDays"`
+	ShutdownTimeout  time.Duration `json:"shutdownTimeout"`
+	LogLevel         string        `json:"logLevel"`
 }
 
 func envOr(name, def string) string {
