@@ -25,13 +25,26 @@ const BaseURL = "https://ucx-export.github.io/schemas/"
 
 // Schema file names, as embedded in [FS] and appended to [BaseURL] to form the $id.
 const (
-	FilingSchema              = "filing.schema.json"
-	WMT8ReportSchema          = "wmt8-report.schema.json"
-	WMT9ReportSchema          = "wmt9-report.schema.json"
-	AfterSalesSchema          = "after-sales-confirmation.schema.json"
-	DestinationDeclSchema     = "destination-declaration.schema.json"
-	CommonSchema              = "common.schema.json"
-	reportDispatchFragment    = "#/$defs/inspectionReport"
+	// FilingSchema is the filing envelope (二手车出口申报).
+	FilingSchema = "filing.schema.json"
+	// WMT8ReportSchema is the WM/T 8-2022 passenger-car quality report (二手乘用车出口质量报告).
+	WMT8ReportSchema = "wmt8-report.schema.json"
+	// WMT9ReportSchema is the WM/T 9-2022 commercial-vehicle and trailer quality report.
+	WMT9ReportSchema = "wmt9-report.schema.json"
+	// AfterSalesSchema is the manufacturer's after-sales service confirmation (售后维修服务确认书).
+	AfterSalesSchema = "after-sales-confirmation.schema.json"
+	// DestinationDeclSchema is the destination access-standard declaration (目的国准入标准声明).
+	DestinationDeclSchema = "destination-declaration.schema.json"
+	// CommonSchema holds the shared $defs; it is not a document schema.
+	CommonSchema = "common.schema.json"
+)
+
+const (
+	// reportDispatchFragment locates, inside the filing schema, the subschema that picks the
+	// report schema by "standard"; ValidateReport compiles it on its own.
+	reportDispatchFragment = "#/$defs/inspectionReport"
+	// Message limits: quoted values are cut to 64 runes, enums longer than 12 values are
+	// summarised by their count (the country list has 249).
 	maxDisplayedValueRunes    = 64
 	maxDisplayedEnumAlternate = 12
 )

@@ -5,6 +5,7 @@
 package filings
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gowebpki/jcs"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/compliance"
@@ -62,7 +63,7 @@ type Check struct {
 	Decision       string
 	RulesetVersion string
 	DocHash        string
-	Document       []byte // canonical JSON (RFC 8785)
+	Document       []byte // canonical JSON (RFC 8785, jsontext.Value.Canonicalize)
 	Results        []gateway.RuleResult
 }
 
@@ -86,8 +87,8 @@ func (s *Service) Check(ctx context.Context, body []byte) (*Check, error) {
 	if err != nil {
 		return nil, err
 	}
-	canon, err := jcs.Transform(body)
-	if err != nil {
+	canon := jsontext.Value(bytes.Clone(body))
+	if err := canon.Canonicalize(); err != nil {
 		return nil, gateway.Wrap(err, gateway.EINVALIDJSON, "the document cannot be canonicalised (RFC 8785)", "文件无法规范化（RFC 8785）")
 	}
 	sum := sha256.Sum256(canon)

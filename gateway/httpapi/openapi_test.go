@@ -156,6 +156,20 @@ func TestOpenAPIValid(t *testing.T) {
 		assert.Empty(t, declared, "%s declares path parameters its path does not have", key)
 	}
 
+	// Every response documents the X-Request-Id header.
+	for key, op := range operations(t, spec) {
+		for status, r := range obj(t, op, "responses") {
+			resp, _ := r.(map[string]any)
+			if ref, ok := resp["$ref"].(string); ok {
+				resolved, ok := resolvePointer(spec, ref)
+				require.True(t, ok, "%s %s: response %s does not resolve", key, status, ref)
+				resp, _ = resolved.(map[string]any)
+			}
+			headers, _ := resp["headers"].(map[string]any)
+			assert.Contains(t, headers, "X-Request-Id", "%s %s does not document X-Request-Id", key, status)
+		}
+	}
+
 	// Every $ref resolves: local ones inside the document, external ones to an embedded schema.
 	var broken []string
 	walk(spec, "", func(at string, node map[string]any) {
@@ -295,9 +309,9 @@ func TestOpenAPIRuleCodes(t *testing.T) {
 	}
 	sort.Strings(extra)
 	if len(missing)+len(extra)+len(stale) > 0 {
-		fresh, _ := json.MarshalIndent(want, "  ", "  ")
+		fresh, _ := json.MarshalIndent(want, "", "  ")
 		t.Errorf("x-rule-codes is out of sync with gateway/compliance\nmissing: %v\nnot a rule: %v\nchanged: %v\n"+
-			"replace x-rule-codes in openapi.json with:\n  %s", missing, extra, stale, fresh)
+			"replace x-rule-codes in openapi.json with:\n%s", missing, extra, stale, fresh)
 	}
 
 	// x-error-codes lists exactly the error codes, each with the status the API answers.
@@ -488,4 +502,30 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 			v.response(c.method, c.specPath, w.Code, w.Header(), w.Body.Bytes())
 		})
 	}
+}
+
+// TestOpenAPIExamples validates every example of the spec against the schema beside it.
+func TestOpenAPIExamples(t *testing.T) {
+	v := newSpecValidator(t)
+	count := 0
+	walk(v.spec, "", func(at string, node map[string]any) {
+		ex, ok := node["example"]
+		if !ok {
+			return
+		}
+		var schemaPtr string
+		switch {
+		case node["schema"] != nil: // a media type or parameter object
+			schemaPtr = at + "/schema"
+		case strings.HasPrefix(at, "/components/schemas/") || strings.Contains(at, "/schema"): // a schema
+			schemaPtr = at
+		default:
+			return
+		}
+		data, err := json.Marshal(ex)
+		require.NoError(t, err)
+		v.validate(schemaPtr, data)
+		count++
+	})
+	assert.Greater(t, count, 5)
 }
