@@ -6,7 +6,6 @@ package decode
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -67,12 +66,12 @@ func translate(err error) error {
 		if errors.Is(sem.Err, json.ErrUnknownName) {
 			return detailed(gateway.EUNKNOWNFIELD, ptr, "unknown field %s", "不允许的字段 %s", ptr)
 		}
-		want := "a valid value"
+		want := kind{"a valid value", "有效值"}
 		if sem.GoType != nil {
-			want = jsonKind(sem.GoType)
+			want = goKind(sem.GoType)
 		}
-		got := kindName(sem.JSONKind)
-		return detailed(gateway.ETYPEMISMATCH, ptr, "%s must be %s, got %s", "%s 应为 %s，实际为 %s", ptrOrRoot(ptr), want, got)
+		got := jsonKind(sem.JSONKind)
+		return detailed(gateway.ETYPEMISMATCH, ptr, "%[1]s must be %[2]s, got %[3]s", "%[4]s 应为%[5]s，实际为%[6]s", ptrOrRoot(ptr), want.en, got.en, ptrOrRootZh(ptr), want.zh, got.zh)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return detailed(gateway.EINVALIDJSON, "", "empty or truncated JSON body", "请求体为空或 JSON 不完整")
 	}
@@ -85,22 +84,25 @@ func isTrailing(syn *jsontext.SyntacticError) bool {
 	return syn.Err != nil && strings.Contains(syn.Err.Error(), "after top-level value")
 }
 
-func kindName(k jsontext.Kind) string {
+// kind names a JSON type in both languages.
+type kind struct{ en, zh string }
+
+func jsonKind(k jsontext.Kind) kind {
 	switch k {
 	case '"':
-		return "a string"
+		return kind{"a string", "字符串"}
 	case '0':
-		return "a number"
+		return kind{"a number", "数字"}
 	case '{':
-		return "an object"
+		return kind{"an object", "对象"}
 	case '[':
-		return "an array"
+		return kind{"an array", "数组"}
 	case 't', 'f':
-		return "a boolean"
+		return kind{"a boolean", "布尔值"}
 	case 'n':
-		return "null"
+		return kind{"null", "null"}
 	}
-	return "a value"
+	return kind{"a value", "值"}
 }
 
 func detailed(code, pointer, en, zh string, args ...any) error {
@@ -115,23 +117,30 @@ func ptrOrRoot(p string) string {
 	return p
 }
 
-func jsonKind(t reflect.Type) string {
+func ptrOrRootZh(p string) string {
+	if p == "" {
+		return "文档"
+	}
+	return p
+}
+
+func goKind(t reflect.Type) kind {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch t.Kind() {
 	case reflect.String:
-		return "a string"
+		return kind{"a string", "字符串"}
 	case reflect.Bool:
-		return "a boolean"
+		return kind{"a boolean", "布尔值"}
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return "an integer"
+		return kind{"an integer in range", "范围内的整数"}
 	case reflect.Float32, reflect.Float64:
-		return "a number"
+		return kind{"a number", "数字"}
 	case reflect.Slice, reflect.Array:
-		return "an array"
+		return kind{"an array", "数组"}
 	case reflect.Struct, reflect.Map:
-		return "an object"
+		return kind{"an object", "对象"}
 	}
-	return fmt.Sprint(t)
+	return kind{"a valid value", "有效值"}
 }
