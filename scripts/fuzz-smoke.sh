@@ -8,6 +8,6 @@ for pkg in $(go list ./...); do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
     echo "fuzz $pkg $target ($FUZZTIME)"
-    go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" "$pkg" >/tmp/ucx-fuzz.log 2>&1 || { cat /tmp/ucx-fuzz.log; exit 1; }
+    go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=1s "$pkg" >/tmp/ucx-fuzz.log 2>&1 || { cat /tmp/ucx-fuzz.log; exit 1; }
   done
 done
