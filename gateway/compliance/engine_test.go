@@ -178,6 +178,19 @@ func TestRules(t *testing.T) {
 				in.Filing.InspectionReport.Items[i].PhotoRefs = nil
 			}
 		}, gateway.Held, []string{"MAINT_AIRBAG"}},
+		{"routine repairs are not damage", func(in *compliance.Input) {
+			in.Maintenance[1].RepairItems = []string{"更换空气悬架气囊", "四轮定位校正", "核对车架号", "清理空调进水口"}
+			in.Maintenance[1].Parts = []gateway.MaintenancePart{{Name: "Firestone 空气弹簧", Quantity: 2}}
+			for i := range in.Filing.InspectionReport.Items {
+				in.Filing.InspectionReport.Items[i].PhotoRefs = nil
+			}
+		}, gateway.Accepted, nil},
+		{"declaration names another standard", func(in *compliance.Input) {
+			in.Filing.DestinationDeclaration.StandardRef = "GSO 42:2015"
+		}, gateway.Rejected, []string{"DESTINATION_DECLARATION_MISMATCH"}},
+		{"licence without dates is only not issued", func(in *compliance.Input) {
+			in.Licence.Status, in.Licence.IssueDate, in.Licence.ExpiryDate = "SUBMITTED", "", ""
+		}, gateway.Rejected, []string{"LICENCE_NOT_ISSUED"}},
 		{"records of another VIN are discarded", func(in *compliance.Input) { in.Maintenance[0].VIN = "LSJA24U62JG269225" }, gateway.Accepted, []string{"MAINT_VIN_MISMATCH"}},
 		{"no records only warns", func(in *compliance.Input) { in.Maintenance = []gateway.MaintenanceRecord{} }, gateway.Accepted, []string{"MAINT_NO_RECORDS"}},
 		{"modified without proof", func(in *compliance.Input) { in.Filing.Vehicle.Modified = true }, gateway.Rejected, []string{"MODIFIED_VEHICLE_UNDECLARED"}},

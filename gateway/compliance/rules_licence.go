@@ -34,8 +34,8 @@ var ruleLicenceExpired = &Rule{
 	MessageEn: "export licence %s is not valid on %s (valid %s to %s)", MessageZh: "出口许可证 %s 在 %s 不在有效期内（%s 至 %s）",
 	check: func(in *Input) []hit {
 		l, app := in.Licence, in.Filing.ApplicationDate
-		if l == nil {
-			return nil
+		if l == nil || !l.IssueDate.Valid() || !l.ExpiryDate.Valid() {
+			return nil // a licence without validity dates is not ISSUED: LICENCE_NOT_ISSUED says so
 		}
 		return when(app > l.ExpiryDate || app < l.IssueDate, l.LicenceNo, app, l.IssueDate, l.ExpiryDate)
 	},
@@ -247,6 +247,10 @@ var ruleDeclarationMismatch = &Rule{
 		}
 		if in.USCC.Valid && d.Declarant.USCC != in.USCC.Normalized {
 			hits = append(hits, hit{pointers: []string{"/destinationDeclaration/declarant/uscc"}, args: []any{"declarant", d.Declarant.USCC, in.USCC.Normalized}})
+		}
+		if std := in.Destination; std != nil && std.HasAccessStandard && std.StandardRef != "" &&
+			!strings.Contains(strings.ToUpper(d.StandardRef), strings.ToUpper(std.StandardRef)) {
+			hits = append(hits, hit{pointers: []string{"/destinationDeclaration/standardRef"}, args: []any{"standardRef", d.StandardRef, std.StandardRef}})
 		}
 		if d.DeclarationDate > in.Filing.ApplicationDate {
 			hits = append(hits, hit{pointers: []string{"/destinationDeclaration/declarationDate"}, args: []any{"declarationDate", string(d.DeclarationDate), "≤ " + string(in.Filing.ApplicationDate)}})

@@ -72,10 +72,14 @@ var ruleMaintJump = &Rule{
 }
 
 // keyword sets of brief §4.4 (ASSUMPTION: matched in fault text, repair items and part names).
+// Words are specific on purpose: 车架 alone also means the VIN (车架号), 校正 wheel alignment
+// (四轮定位校正), 气囊 the air-suspension bags of trucks and buses (空气悬架气囊), 进水 an air
+// intake — none of those is structural, airbag or flood damage.
 var (
-	structuralWords = []string{"纵梁", "A柱", "B柱", "C柱", "减震器座", "避震器座", "减震塔", "防火墙", "车身底板", "后备箱底板", "大梁", "车架", "切割", "校正", "钣金校正", "longitudinal", "pillar", "frame rail", "shock tower"}
-	airbagWords     = []string{"气囊", "安全气囊", "SRS", "airbag"}
-	floodFireWords  = []string{"泡水", "水淹", "涉水", "进水", "火烧", "自燃", "过火", "flood", "fire"}
+	structuralWords = []string{"纵梁", "A柱", "B柱", "C柱", "减震器座", "避震器座", "减震塔", "防火墙", "车身底板", "后备箱底板",
+		"大梁", "车架切割", "车架焊接", "车架校正", "车架矫正", "车架更换", "longitudinal rail", "pillar", "frame rail", "shock tower"}
+	airbagWords    = []string{"安全气囊", "气囊模块", "气囊控制", "气囊总成", "主驾驶气囊", "副驾驶气囊", "侧气囊", "气帘", "SRS", "airbag"}
+	floodFireWords = []string{"泡水", "水淹", "涉水", "火烧", "自燃", "过火", "flood damage", "water damage", "fire damage", "burnt"}
 )
 
 // matching returns the settlement numbers of records that mention any of words.

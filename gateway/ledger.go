@@ -1,0 +1,117 @@
+package gateway
+
+import "context"
+
+// Organisations that hold a copy of the ledger and the MSP IDs their identities carry.
+const (
+	OrgCommerce = "commerce"
+	OrgCustoms  = "customs"
+	OrgPolice   = "police"
+
+	MSPCommerce = "CommerceMSP"
+	MSPCustoms  = "CustomsMSP"
+	MSPPolice   = "PoliceMSP"
+)
+
+// MSPID returns the MSP ID of an organisation ("" when unknown).
+func MSPID(org string) string {
+	switch org {
+	case OrgCommerce:
+		return MSPCommerce
+	case OrgCustoms:
+		return MSPCustoms
+	case OrgPolice:
+		return MSPPolice
+	}
+	return ""
+}
+
+// Ledger kinds and receipt statuses.
+const (
+	LedgerEmbedded = "embedded"
+	LedgerFabric   = "fabric"
+
+	ReceiptCommitted = "committed" // in a block that is on disk (embedded) or committed on the channel (fabric)
+	ReceiptPending   = "pending"   // durably queued, not yet anchored
+)
+
+// Receipt proves a write reached the ledger: the transaction and the block that holds it.
+type Receipt struct {
+	Ledger string `json:"ledger"`
+	TxID   string `json:"txId"`
+	Block  uint64 `json:"block"`
+	Status string `json:"status"`
+}
+
+// TraceEvent is one entry of a vehicle's trace on the ledger. It carries hashes, codes and
+// statuses only: never personal data.
+type TraceEvent struct {
+	VIN            string   `json:"vin"`
+	Seq            int      `json:"seq"`
+	Type           string   `json:"type"`
+	FilingID       string   `json:"filingId,omitempty"`
+	DocHash        string   `json:"docHash,omitempty"`
+	Decision       string   `json:"decision,omitempty"`
+	RulesetVersion string   `json:"rulesetVersion,omitempty"`
+	ExporterUSCC   string   `json:"exporterUscc,omitempty"`
+	LicenceNo      string   `json:"licenceNo,omitempty"`
+	EvidenceHash   string   `json:"evidenceHash,omitempty"`
+	Actor          string   `json:"actor"`
+	MSPID          string   `json:"mspId"`
+	TxID           string   `json:"txId"`
+	Timestamp      string   `json:"timestamp"`
+	Receipt        *Receipt `json:"receipt,omitempty"`
+}
+
+// FilingAnchor is a filing decision as anchored on the ledger.
+type FilingAnchor struct {
+	FilingID       string `json:"filingId"`
+	VIN            string `json:"vin"`
+	Seq            int    `json:"seq"`
+	DocHash        string `json:"docHash"`
+	Decision       string `json:"decision"`
+	RulesetVersion string `json:"rulesetVersion"`
+	ExporterUSCC   string `json:"exporterUscc"`
+	Actor          string `json:"actor"`
+	MSPID          string `json:"mspId,omitempty"`
+	TxID           string `json:"txId,omitempty"`
+	Timestamp      string `json:"timestamp,omitempty"`
+}
+
+// EventInput is an agency event to record on a vehicle's trace.
+type EventInput struct {
+	VIN          string `json:"vin"`
+	Type         string `json:"type"`
+	EvidenceHash string `json:"evidenceHash"`
+	Actor        string `json:"actor"`
+}
+
+// TracePage is one page of a vehicle's trace in sequence order.
+type TracePage struct {
+	VIN          string       `json:"vin"`
+	Events       []TraceEvent `json:"events"`
+	Total        int          `json:"total"`
+	NextBookmark string       `json:"nextBookmark"`
+}
+
+// Ledger anchors filings, agency events and licences on the shared ledger. Implementations:
+// embedded (the chaincode hosted in-process) and fabric (a real network). Errors carry the
+// chaincode's codes: EINVALID, EFORBIDDEN, ENOTFOUND, ECONFLICT; EUNAVAILABLE when the
+// ledger cannot be reached.
+type Ledger interface {
+	// Kind returns LedgerEmbedded or LedgerFabric.
+	Kind() string
+	// RecordFiling anchors a filing decision as the commerce organisation.
+	RecordFiling(ctx context.Context, a FilingAnchor) (*TraceEvent, error)
+	// RecordEvent records an agency event as org (its MSP must be allowed to post the type).
+	RecordEvent(ctx context.Context, org string, e EventInput) (*TraceEvent, error)
+	// Trace returns a page of a VIN's trace; an unknown VIN has an empty trace.
+	Trace(ctx context.Context, vin string, pageSize int, bookmark string) (*TracePage, error)
+	// Filing returns an anchored filing; ENOTFOUND when absent.
+	Filing(ctx context.Context, filingID string) (*FilingAnchor, error)
+	// Ready reports whether the ledger can serve requests.
+	Ready(ctx context.Context) error
+}
+
+// EFORBIDDEN is the code of a write the caller's organisation may not make.
+const EFORBIDDEN = "EFORBIDDEN"
