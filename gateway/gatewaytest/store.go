@@ -1,0 +1,134 @@
+// Package gatewaytest holds the conformance suites every implementation of a gateway
+// interface must pass: the embedded implementations on every `go test`, the real ones
+// (Redis, Fabric) under UCX_INTEGRATION=1.
+package gatewaytest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ucx-export/ucx/gateway"
+)
+
+// TestStore runs the Store conformance suite; newStore returns an empty store.
+func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
+	ctx := context.Background()
+	rec := func(id, vin string) *gateway.FilingRecord {
+		return &gateway.FilingRecord{
+			FilingID: id, VIN: vin, ExporterUSCC: "91350100M000100Y43", Decision: gateway.Accepted,
+			RulesetVersion: "2026-01-01", DocHash: "sha256:" + fmt.Sprintf("%064x", len(id)+len(vin)),
+			Results:   []gateway.RuleResult{{Code: "MAINT_NO_RECORDS", Severity: gateway.SeverityWarn, Pointers: []string{"/vehicle/vin"}, MessageEn: "en", MessageZh: "中文", Clause: "c"}},
+			CreatedAt: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC),
+		}
+	}
+
+	t.Run("save and read back", func(t *testing.T) {
+		s := newStore(t)
+		r := rec("F1", "LSJA24U62JG269225")
+		require.NoError(t, s.SaveFiling(ctx, r, []byte(`{"a":1}`), nil))
+		got, err := s.Filing(ctx, "F1")
+		require.NoError(t, err)
+		assert.Equal(t, r, got)
+		doc, err := s.Document(ctx, r.DocHash)
+		require.NoError(t, err)
+		assert.Equal(t, `{"a":1}`, string(doc))
+		latest, err := s.LatestFiling(ctx, r.VIN)
+		require.NoError(t, err)
+		assert.Equal(t, "F1", latest.FilingID)
+	})
+
+	t.Run("absent things are ENOTFOUND", func(t *testing.T) {
+		s := newStore(t)
+		_, err := s.Filing(ctx, "nope")
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
+		_, err = s.Document(ctx, "sha256:00")
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
+		_, err = s.LatestFiling(ctx, "LSJA24U62JG269225")
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
+		_, err = s.Idempotent(ctx, "k")
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
+	})
+
+	t.Run("a refiling supersedes in the same write", func(t *testing.T) {
+		s := newStore(t)
+		vin := "LSJA24U62JG269225"
+		require.NoError(t, s.SaveFiling(ctx, rec("F1", vin), []byte(`{}`), nil))
+		second := rec("F2", vin)
+		require.NoError(t, s.SaveFiling(ctx, second, []byte(`{}`), nil))
+		assert.Equal(t, "F1", second.Supersedes)
+		first, err := s.Filing(ctx, "F1")
+		require.NoError(t, err)
+		assert.Equal(t, "F2", first.SupersededBy)
+		latest, err := s.LatestFiling(ctx, vin)
+		require.NoError(t, err)
+		assert.Equal(t, "F2", latest.FilingID)
+	})
+
+	t.Run("a filing ID is stored once", func(t *testing.T) {
+		s := newStore(t)
+		require.NoError(t, s.SaveFiling(ctx, rec("F1", "LSJA24U62JG269225"), []byte(`{}`), nil))
+		err := s.SaveFiling(ctx, rec("F1", "LDC613P23A1305189"), []byte(`{}`), nil)
+		assert.Equal(t, gateway.ECONFLICT, gateway.ErrorCode(err))
+		_, err = s.LatestFiling(ctx, "LDC613P23A1305189")
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err), "a refused write changes nothing")
+	})
+
+	t.Run("idempotent response stored with the filing", func(t *testing.T) {
+		s := newStore(t)
+		r := rec("F1", "LSJA24U62JG269225")
+		require.NoError(t, s.SaveFiling(ctx, r, []byte(`{}`), &gateway.Idempotency{Key: "k1", RequestHash: "h1"}))
+		resp, err := s.Idempotent(ctx, "k1")
+		require.NoError(t, err)
+		assert.Equal(t, "h1", resp.RequestHash)
+		assert.Equal(t, 201, resp.Status)
+		var body gateway.FilingRecord
+		require.NoError(t, json.Unmarshal(resp.Body, &body))
+		assert.Equal(t, *r, body)
+
+		err = s.SaveFiling(ctx, rec("F2", "LDC613P23A1305189"), []byte(`{}`), &gateway.Idempotency{Key: "k1", RequestHash: "h2"})
+		assert.Equal(t, gateway.EIDEMPOTENCYREUSED, gateway.ErrorCode(err))
+		_, err = s.Filing(ctx, "F2")
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err), "a refused write changes nothing")
+	})
+
+	t.Run("concurrent filings of one VIN form one chain", func(t *testing.T) {
+		s := newStore(t)
+		vin := "LSJA24U62JG269225"
+		const n = 16
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				assert.NoError(t, s.SaveFiling(ctx, rec(fmt.Sprintf("F%02d", i), vin), []byte(`{}`), nil))
+			})
+		}
+		wg.Wait()
+		// Walk back from the latest filing: every filing appears exactly once.
+		latest, err := s.LatestFiling(ctx, vin)
+		require.NoError(t, err)
+		assert.Empty(t, latest.SupersededBy)
+		seen := map[string]bool{}
+		for cur := latest; ; {
+			require.False(t, seen[cur.FilingID], "cycle at %s", cur.FilingID)
+			seen[cur.FilingID] = true
+			if cur.Supersedes == "" {
+				break
+			}
+			prev, err := s.Filing(ctx, cur.Supersedes)
+			require.NoError(t, err)
+			assert.Equal(t, cur.FilingID, prev.SupersededBy)
+			cur = prev
+		}
+		assert.Len(t, seen, n)
+	})
+
+	t.Run("ready", func(t *testing.T) {
+		assert.NoError(t, newStore(t).Ready(ctx))
+	})
+}
