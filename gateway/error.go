@@ -24,6 +24,7 @@ const (
 	EIDEMPOTENCYREUSED  = "IDEMPOTENCY_KEY_REUSED" // an Idempotency-Key was reused with another body
 	EIDEMPOTENCYINVALID = "IDEMPOTENCY_KEY_INVALID"
 	EBATCHTOOLARGE      = "BATCH_TOO_LARGE" // a batch holds more rows than allowed
+	EDOCTAMPERED        = "DOC_TAMPERED"    // a stored document no longer matches its ledger hash
 )
 
 // Detail locates one problem inside a request document.

@@ -265,6 +265,9 @@ type FilingRecord struct {
 	CreatedAt      time.Time    `json:"createdAt"`
 	Supersedes     string       `json:"supersedes,omitempty"`
 	SupersededBy   string       `json:"supersededBy,omitempty"`
+	// Receipt is where the decision is anchored on the ledger. It is not stored with the
+	// record: it is read from the ledger (pending until the anchor commits).
+	Receipt *Receipt `json:"receipt,omitempty"`
 }
 
 // Idempotency is an Idempotency-Key with the hash of the request it came with.
@@ -273,22 +276,26 @@ type Idempotency struct {
 	RequestHash string
 }
 
-// IdempotentResponse is a stored response for an Idempotency-Key.
+// IdempotentResponse is what an Idempotency-Key is bound to: the request's hash and the
+// filing it created (a replay answers with that filing).
 type IdempotentResponse struct {
 	RequestHash string `json:"requestHash"`
-	Status      int    `json:"status"`
-	Body        []byte `json:"body"`
+	FilingID    string `json:"filingId"`
 }
 
 // Store keeps filings, their documents and idempotency keys durably. Every write is on disk
 // before it returns (embedded: fsync'd bbolt transaction).
 type Store interface {
-	// SaveFiling stores the record and its canonical document in one atomic, durable write.
-	// It sets rec.Supersedes to the VIN's current filing (if any) and that filing's
-	// SupersededBy to rec.FilingID in the same write. With idem, the response to replay for
-	// the key (status 201, body = rec's JSON as saved) is stored in the same write too;
-	// IDEMPOTENCY_KEY_REUSED when the key is already taken.
+	// SaveFiling stores the record and its canonical document in one atomic, durable write,
+	// and queues the filing for anchoring on the ledger (see PendingAnchors). It sets
+	// rec.Supersedes to the VIN's current filing (if any) and that filing's SupersededBy to
+	// rec.FilingID in the same write. With idem, the key is bound to the request hash and the
+	// filing in the same write too; IDEMPOTENCY_KEY_REUSED when the key is already taken.
 	SaveFiling(ctx context.Context, rec *FilingRecord, doc []byte, idem *Idempotency) error
+	// PendingAnchors returns up to limit filings queued for anchoring, oldest first.
+	PendingAnchors(ctx context.Context, limit int) ([]*FilingRecord, error)
+	// AnchorDone removes filings from the anchoring queue (their anchor is on the ledger).
+	AnchorDone(ctx context.Context, filingIDs ...string) error
 	// Filing returns a stored filing record, ENOTFOUND when absent.
 	Filing(ctx context.Context, id string) (*FilingRecord, error)
 	// Document returns the canonical document stored under a hash, ENOTFOUND when absent.

@@ -65,17 +65,18 @@ type TraceEvent struct {
 
 // FilingAnchor is a filing decision as anchored on the ledger.
 type FilingAnchor struct {
-	FilingID       string `json:"filingId"`
-	VIN            string `json:"vin"`
-	Seq            int    `json:"seq"`
-	DocHash        string `json:"docHash"`
-	Decision       string `json:"decision"`
-	RulesetVersion string `json:"rulesetVersion"`
-	ExporterUSCC   string `json:"exporterUscc"`
-	Actor          string `json:"actor"`
-	MSPID          string `json:"mspId,omitempty"`
-	TxID           string `json:"txId,omitempty"`
-	Timestamp      string `json:"timestamp,omitempty"`
+	FilingID       string   `json:"filingId"`
+	VIN            string   `json:"vin"`
+	Seq            int      `json:"seq"`
+	DocHash        string   `json:"docHash"`
+	Decision       string   `json:"decision"`
+	RulesetVersion string   `json:"rulesetVersion"`
+	ExporterUSCC   string   `json:"exporterUscc"`
+	Actor          string   `json:"actor"`
+	MSPID          string   `json:"mspId,omitempty"`
+	TxID           string   `json:"txId,omitempty"`
+	Timestamp      string   `json:"timestamp,omitempty"`
+	Receipt        *Receipt `json:"receipt,omitempty"`
 }
 
 // EventInput is an agency event to record on a vehicle's trace.
@@ -109,6 +110,12 @@ type Ledger interface {
 	Trace(ctx context.Context, vin string, pageSize int, bookmark string) (*TracePage, error)
 	// Filing returns an anchored filing; ENOTFOUND when absent.
 	Filing(ctx context.Context, filingID string) (*FilingAnchor, error)
+	// IssueLicence records an issued export licence as commerce.
+	IssueLicence(ctx context.Context, l Licence) (*Licence, *Receipt, error)
+	// RevokeLicence revokes an issued licence as commerce, with a reason code.
+	RevokeLicence(ctx context.Context, licenceNo, reasonCode, actor string) (*Licence, *Receipt, error)
+	// Licence returns a licence; ENOTFOUND when absent.
+	Licence(ctx context.Context, licenceNo string) (*Licence, error)
 	// Ready reports whether the ledger can serve requests.
 	Ready(ctx context.Context) error
 }

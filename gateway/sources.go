@@ -58,6 +58,9 @@ type Licence struct {
 	IssueDate          Date          `json:"issueDate"`
 	ExpiryDate         Date          `json:"expiryDate"`
 	Lines              []LicenceLine `json:"lines"`
+	RevokedReason      string        `json:"revokedReason,omitempty"`
+	IssuedTxID         string        `json:"issuedTxId,omitempty"`
+	UpdatedTxID        string        `json:"updatedTxId,omitempty"`
 }
 
 // LicenceIssued is the status of a live licence.

@@ -24,8 +24,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ucx-export/ucx/chaincode"
 	"github.com/ucx-export/ucx/fixtures"
 	"github.com/ucx-export/ucx/gateway/compliance"
+	"github.com/ucx-export/ucx/gateway/contract"
 	"github.com/ucx-export/ucx/gateway/embedded"
 	"github.com/ucx-export/ucx/gateway/filings"
 	"github.com/ucx-export/ucx/gateway/httpapi"
@@ -106,13 +108,23 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: level}))
-	log.Info("starting exportgw", "config", cfg, "ledger", "none (issue 3)", "agencies", "fixtures (embedded)")
+	log.Info("starting exportgw", "config", cfg, "agencies", "fixtures (embedded)")
 
 	store, err := embedded.Open(cfg.DataDir)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	cc, err := chaincode.New()
+	if err != nil {
+		return fmt.Errorf("load chaincode: %w", err)
+	}
+	chain, err := embedded.OpenLedger(cfg.DataDir, cc)
+	if err != nil {
+		return fmt.Errorf("open embedded ledger: %w", err)
+	}
+	defer chain.Close()
+	ledger := contract.New(chain)
 	agencies, err := embedded.LoadAgencies(fixtures.FS)
 	if err != nil {
 		return err
@@ -123,11 +135,25 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	engineCfg := compliance.DefaultConfig()
 	engineCfg.ReportMaxAgeDays = cfg.ReportMaxAgeDays
-	svc := filings.New(store, filings.Sources{
+	svc := filings.New(store, ledger, filings.Sources{
 		Police: agencies, Maintenance: agencies, Licences: agencies, Exporters: agencies, Destinations: agencies,
 	}, validator, compliance.New(engineCfg))
 
-	api := httpapi.New(httpapi.Config{Filings: svc, Logger: log, Ready: store.Ready})
+	anchorCtx, stopAnchoring := context.WithCancel(context.Background())
+	anchoring := make(chan struct{})
+	go func() {
+		defer close(anchoring)
+		svc.RunAnchorer(anchorCtx, 2*time.Second, log)
+	}()
+	defer func() { stopAnchoring(); <-anchoring }()
+
+	ready := func(ctx context.Context) error {
+		if err := store.Ready(ctx); err != nil {
+			return err
+		}
+		return ledger.Ready(ctx)
+	}
+	api := httpapi.New(httpapi.Config{Filings: svc, Ledger: ledger, Logger: log, Ready: ready})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 5 * time.Second,

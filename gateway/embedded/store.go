@@ -18,10 +18,11 @@ import (
 )
 
 var (
-	bucketFilings = []byte("filings")     // filingId → FilingRecord JSON
-	bucketDocs    = []byte("documents")   // docHash → canonical document
-	bucketVINs    = []byte("vin-latest")  // VIN → current filingId
-	bucketIdem    = []byte("idempotency") // key → IdempotentResponse JSON
+	bucketFilings = []byte("filings")      // filingId → FilingRecord JSON
+	bucketDocs    = []byte("documents")    // docHash → canonical document
+	bucketVINs    = []byte("vin-latest")   // VIN → current filingId
+	bucketIdem    = []byte("idempotency")  // key → IdempotentResponse JSON
+	bucketOutbox  = []byte("anchor-queue") // filingId → "" while its anchor is not on the ledger
 )
 
 // DBFile is the name of the database file inside the data directory.
@@ -45,7 +46,7 @@ func Open(dataDir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", filepath.Join(dataDir, DBFile), err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketFilings, bucketDocs, bucketVINs, bucketIdem} {
+		for _, b := range [][]byte{bucketFilings, bucketDocs, bucketVINs, bucketIdem, bucketOutbox} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -74,7 +75,7 @@ func (s *Store) SaveFiling(ctx context.Context, rec *gateway.FilingRecord, doc [
 	}
 	// Batch group-commits concurrent filings into one fsync'd transaction. The function is
 	// idempotent, as Batch requires (it may run twice): it derives everything from the
-	// transaction's state.
+	// transaction's state. The receipt is never stored: it is read from the ledger.
 	return s.db.Batch(func(tx *bolt.Tx) error {
 		filings, vins, idems := tx.Bucket(bucketFilings), tx.Bucket(bucketVINs), tx.Bucket(bucketIdem)
 		if idem != nil && idems.Get([]byte(idem.Key)) != nil {
@@ -90,6 +91,7 @@ func (s *Store) SaveFiling(ctx context.Context, rec *gateway.FilingRecord, doc [
 			}
 		}
 		rec.Supersedes = ""
+		rec.Receipt = nil
 		if prevID := vins.Get([]byte(rec.VIN)); prevID != nil {
 			prev, err := decodeRecord(filings.Get(prevID))
 			if err != nil {
@@ -101,18 +103,17 @@ func (s *Store) SaveFiling(ctx context.Context, rec *gateway.FilingRecord, doc [
 				return err
 			}
 		}
-		body, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		if err := filings.Put([]byte(rec.FilingID), body); err != nil {
+		if err := putJSON(filings, rec.FilingID, rec); err != nil {
 			return err
 		}
 		if err := vins.Put([]byte(rec.VIN), []byte(rec.FilingID)); err != nil {
 			return err
 		}
+		if err := tx.Bucket(bucketOutbox).Put([]byte(rec.FilingID), nil); err != nil {
+			return err
+		}
 		if idem != nil {
-			return putJSON(idems, idem.Key, &gateway.IdempotentResponse{RequestHash: idem.RequestHash, Status: 201, Body: body})
+			return putJSON(idems, idem.Key, &gateway.IdempotentResponse{RequestHash: idem.RequestHash, FilingID: rec.FilingID})
 		}
 		return nil
 	})
@@ -176,6 +177,39 @@ func (s *Store) Idempotent(ctx context.Context, key string) (*gateway.Idempotent
 		return nil, err
 	}
 	return &resp, nil
+}
+
+// PendingAnchors implements gateway.Store. Filing IDs are time-ordered, so key order is age.
+func (s *Store) PendingAnchors(ctx context.Context, limit int) ([]*gateway.FilingRecord, error) {
+	var out []*gateway.FilingRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOutbox).Cursor()
+		filings := tx.Bucket(bucketFilings)
+		for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+			rec, err := decodeRecord(filings.Get(k))
+			if err != nil {
+				return err
+			}
+			out = append(out, rec)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AnchorDone implements gateway.Store. It need not be fsync'd on its own: should it be lost,
+// the filing is anchored again, the ledger answers that it already holds it, and it is
+// removed then.
+func (s *Store) AnchorDone(ctx context.Context, filingIDs ...string) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketOutbox)
+		for _, id := range filingIDs {
+			if err := b.Delete([]byte(id)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // Ready implements gateway.Store.

@@ -31,13 +31,20 @@ type Sources struct {
 	Destinations gateway.DestinationSource
 }
 
-// Service checks and records filings. Safe for concurrent use.
+// Service checks and records filings and anchors each decision on the ledger. Safe for
+// concurrent use.
 type Service struct {
 	store   gateway.Store
+	ledger  gateway.Ledger
 	sources Sources
 	schemas *schemas.Validator
 	engine  *compliance.Engine
 	now     func() time.Time
+
+	// syncAnchor: a filing is answered only once anchored (embedded); otherwise once durably
+	// queued, with a pending receipt, unless the caller asks to wait (fabric).
+	syncAnchor bool
+	wake       chan struct{}
 }
 
 // Option configures a Service.
@@ -46,9 +53,15 @@ type Option func(*Service)
 // WithClock sets the clock (tests).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
+// WithAsyncAnchoring answers a filing once it is durably queued, with a pending receipt; the
+// anchoring worker (RunAnchorer) commits it within seconds. Without it (the embedded
+// default) a filing is answered once its anchor is committed.
+func WithAsyncAnchoring() Option { return func(s *Service) { s.syncAnchor = false } }
+
 // New returns a Service.
-func New(store gateway.Store, sources Sources, v *schemas.Validator, engine *compliance.Engine, opts ...Option) *Service {
-	s := &Service{store: store, sources: sources, schemas: v, engine: engine, now: time.Now}
+func New(store gateway.Store, ledger gateway.Ledger, sources Sources, v *schemas.Validator, engine *compliance.Engine, opts ...Option) *Service {
+	s := &Service{store: store, ledger: ledger, sources: sources, schemas: v, engine: engine, now: time.Now,
+		syncAnchor: true, wake: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -167,20 +180,21 @@ func upper(s string) string {
 	return string(b)
 }
 
-// File checks and stores one filing: Check then Record.
-func (s *Service) File(ctx context.Context, body []byte, idem *gateway.Idempotency) (*gateway.FilingRecord, error) {
+// File checks, stores and anchors one filing: Check then Record.
+func (s *Service) File(ctx context.Context, body []byte, idem *gateway.Idempotency, wait bool) (*gateway.FilingRecord, error) {
 	c, err := s.Check(ctx, body)
 	if err != nil {
 		return nil, err
 	}
-	return s.Record(ctx, c, idem)
+	return s.Record(ctx, c, idem, wait)
 }
 
-// Record stores a checked filing. The record is durable before Record returns. With an
-// idempotency key, the response body (the record's JSON) is stored with it in the same write.
-// A VIN filed again supersedes its earlier filing. Errors: IDEMPOTENCY_KEY_REUSED when the key
-// was taken meanwhile.
-func (s *Service) Record(ctx context.Context, c *Check, idem *gateway.Idempotency) (*gateway.FilingRecord, error) {
+// Record stores a checked filing durably and anchors it on the ledger: before answering in
+// synchronous mode or when wait is set, else by the anchoring worker (receipt "pending"). A
+// filing whose anchoring fails is still stored and queued: it is answered with a pending
+// receipt and anchored by the worker. A VIN filed again supersedes its earlier filing.
+// Errors: IDEMPOTENCY_KEY_REUSED when the key was taken meanwhile.
+func (s *Service) Record(ctx context.Context, c *Check, idem *gateway.Idempotency, wait bool) (*gateway.FilingRecord, error) {
 	rec := &gateway.FilingRecord{
 		FilingID:       newID(s.now()),
 		VIN:            c.VIN,
@@ -194,15 +208,69 @@ func (s *Service) Record(ctx context.Context, c *Check, idem *gateway.Idempotenc
 	if err := s.store.SaveFiling(ctx, rec, c.Document, idem); err != nil {
 		return nil, err
 	}
+	rec.Receipt = &gateway.Receipt{Ledger: s.ledger.Kind(), Status: gateway.ReceiptPending}
+	if s.syncAnchor || wait {
+		if r, err := s.anchor(ctx, rec); err == nil {
+			rec.Receipt = r
+		}
+	} else {
+		s.nudge()
+	}
 	return rec, nil
 }
 
-// Filing returns a stored filing.
+// Filing returns a stored filing with its receipt read from the ledger. The stored document
+// is re-hashed and compared with the record and with the hash anchored on the ledger: a
+// mismatch is DOC_TAMPERED, never served as valid.
 func (s *Service) Filing(ctx context.Context, id string) (*gateway.FilingRecord, error) {
-	return s.store.Filing(ctx, id)
+	rec, err := s.store.Filing(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := s.store.Document(ctx, rec.DocHash)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(doc)
+	actual := "sha256:" + hex.EncodeToString(sum[:])
+	anchor, err := s.ledger.Filing(ctx, id)
+	switch {
+	case err == nil:
+		if anchor.DocHash != actual || rec.DocHash != actual {
+			return nil, tampered(id, actual, anchor.DocHash)
+		}
+		rec.Receipt = anchor.Receipt
+	case gateway.ErrorCode(err) == gateway.ENOTFOUND:
+		if rec.DocHash != actual {
+			return nil, tampered(id, actual, rec.DocHash)
+		}
+		rec.Receipt = &gateway.Receipt{Ledger: s.ledger.Kind(), Status: gateway.ReceiptPending}
+	default:
+		return nil, err
+	}
+	return rec, nil
 }
 
-// Idempotent returns the response stored under an Idempotency-Key (ENOTFOUND when none).
+// Document returns a filing's canonical document after the same integrity check as Filing.
+func (s *Service) Document(ctx context.Context, id string) ([]byte, error) {
+	rec, err := s.Filing(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Document(ctx, rec.DocHash)
+}
+
+func tampered(id, actual, anchored string) error {
+	return gateway.Errorf(gateway.EDOCTAMPERED,
+		"the stored document of filing %s does not match its ledger hash: it has been altered and is not served",
+		"申报 %s 的存档文件与账本哈希不一致，已被篡改，不予提供", id).WithDetails(gateway.Detail{
+		Pointer: "", Code: gateway.EDOCTAMPERED,
+		Message:   "stored " + actual + ", anchored " + anchored,
+		MessageZh: "存档哈希 " + actual + "，账本哈希 " + anchored,
+	})
+}
+
+// Idempotent returns what an Idempotency-Key is bound to (ENOTFOUND when nothing).
 func (s *Service) Idempotent(ctx context.Context, key string) (*gateway.IdempotentResponse, error) {
 	return s.store.Idempotent(ctx, key)
 }

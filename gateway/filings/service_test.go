@@ -9,9 +9,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ucx-export/ucx/chaincode"
 	"github.com/ucx-export/ucx/fixtures"
 	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/compliance"
+	"github.com/ucx-export/ucx/gateway/contract"
 	"github.com/ucx-export/ucx/gateway/decode"
 	"github.com/ucx-export/ucx/gateway/embedded"
 	"github.com/ucx-export/ucx/gateway/filings"
@@ -55,7 +57,12 @@ func newService(t testing.TB, sources func(*embedded.Agencies) filings.Sources) 
 	if sources != nil {
 		src = sources(agencies)
 	}
-	return filings.New(store, src, schemas.MustNew(), compliance.New(compliance.DefaultConfig()),
+	cc, err := chaincode.New()
+	require.NoError(t, err)
+	ledger, err := embedded.OpenLedger(t.TempDir(), cc)
+	require.NoError(t, err)
+	t.Cleanup(func() { ledger.Close() })
+	return filings.New(store, contract.New(ledger), src, schemas.MustNew(), compliance.New(compliance.DefaultConfig()),
 		filings.WithClock(func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) }))
 }
 
@@ -168,7 +175,7 @@ func BenchmarkFile(b *testing.B) {
 	b.SetParallelism(4)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := svc.File(ctx, data, nil); err != nil {
+			if _, err := svc.File(ctx, data, nil, false); err != nil {
 				b.Fatal(err)
 			}
 		}

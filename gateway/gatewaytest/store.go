@@ -5,7 +5,6 @@ package gatewaytest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -86,11 +85,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		require.NoError(t, s.SaveFiling(ctx, r, []byte(`{}`), &gateway.Idempotency{Key: "k1", RequestHash: "h1"}))
 		resp, err := s.Idempotent(ctx, "k1")
 		require.NoError(t, err)
-		assert.Equal(t, "h1", resp.RequestHash)
-		assert.Equal(t, 201, resp.Status)
-		var body gateway.FilingRecord
-		require.NoError(t, json.Unmarshal(resp.Body, &body))
-		assert.Equal(t, *r, body)
+		assert.Equal(t, gateway.IdempotentResponse{RequestHash: "h1", FilingID: r.FilingID}, *resp)
 
 		err = s.SaveFiling(ctx, rec("F2", "LDC613P23A1305189"), []byte(`{}`), &gateway.Idempotency{Key: "k1", RequestHash: "h2"})
 		assert.Equal(t, gateway.EIDEMPOTENCYREUSED, gateway.ErrorCode(err))
@@ -126,6 +121,23 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 			cur = prev
 		}
 		assert.Len(t, seen, n)
+	})
+
+	t.Run("saved filings queue for anchoring until done", func(t *testing.T) {
+		s := newStore(t)
+		for _, id := range []string{"F1", "F2", "F3"} {
+			require.NoError(t, s.SaveFiling(ctx, rec(id, "LSJA24U62JG269225"), []byte(`{}`), nil))
+		}
+		pending, err := s.PendingAnchors(ctx, 2)
+		require.NoError(t, err)
+		require.Len(t, pending, 2)
+		assert.Equal(t, "F1", pending[0].FilingID, "oldest first")
+		require.NoError(t, s.AnchorDone(ctx, "F1", "F3"))
+		pending, err = s.PendingAnchors(ctx, 10)
+		require.NoError(t, err)
+		require.Len(t, pending, 1)
+		assert.Equal(t, "F2", pending[0].FilingID)
+		require.NoError(t, s.AnchorDone(ctx, "F2", "F2", "unknown"), "idempotent")
 	})
 
 	t.Run("ready", func(t *testing.T) {

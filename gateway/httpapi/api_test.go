@@ -159,19 +159,21 @@ func TestIdempotencyKeyConcurrent(t *testing.T) {
 	s := newTestServer(t)
 	body := fixture(t, "clean-m1-kz")
 	var wg sync.WaitGroup
-	bodies := make([]string, 8)
-	for i := range bodies {
+	ids := make([]any, 8)
+	for i := range ids {
 		wg.Go(func() {
 			w := s.post("/v1/filings", body, "Idempotency-Key", "same-key")
 			assert.Equal(t, http.StatusCreated, w.Code, w.Body.String())
-			bodies[i] = w.Body.String()
+			ids[i] = decodeBody(t, w)["filingId"]
 		})
 	}
 	wg.Wait()
-	for _, b := range bodies {
-		assert.Equal(t, bodies[0], b)
+	for _, id := range ids {
+		assert.Equal(t, ids[0], id, "every request with the key answers the one filing it created")
 	}
 	assert.Equal(t, 1, filingCount(t, s))
+	g := decodeBody(t, s.do(http.MethodGet, fmt.Sprintf("/v1/filings/%s", ids[0]), nil))
+	assert.Equal(t, gateway.ReceiptCommitted, g["receipt"].(map[string]any)["status"])
 }
 
 func TestRefilingSupersedes(t *testing.T) {
@@ -256,6 +258,7 @@ func TestFilingSurvivesReopen(t *testing.T) {
 	require.Equal(t, http.StatusCreated, w.Code)
 	id := decodeBody(t, w)["filingId"].(string)
 	require.NoError(t, s.store.Close())
+	require.NoError(t, s.ledger.Close())
 
 	s2 := openTestServer(t, dir)
 	g := s2.do(http.MethodGet, "/v1/filings/"+id, nil)

@@ -81,7 +81,7 @@ func (s *Server) recordRows(ctx context.Context, c *gin.Context, checks []*filin
 	}
 	parallel(len(order), func(q int) {
 		for _, i := range queues[order[q]] {
-			rec, err := s.filings.Record(ctx, checks[i], nil)
+			rec, err := s.filings.Record(ctx, checks[i], nil, waitAnchored(c))
 			if err != nil {
 				results[i] = s.rowError(c, err)
 				continue

@@ -32,6 +32,8 @@ var statusOf = map[string]int{
 	gateway.EIDEMPOTENCYREUSED:  http.StatusConflict,
 	gateway.EIDEMPOTENCYINVALID: http.StatusBadRequest,
 	gateway.EBATCHTOOLARGE:      http.StatusRequestEntityTooLarge,
+	gateway.EFORBIDDEN:          http.StatusForbidden,
+	gateway.EDOCTAMPERED:        http.StatusConflict,
 	codeMethodNotAllowed:        http.StatusMethodNotAllowed,
 }
 

@@ -71,7 +71,7 @@ func (s *Server) createFiling(c *gin.Context) error {
 	}
 	key := c.GetHeader(headerIdempotencyKey)
 	if key == "" {
-		rec, err := s.filings.File(ctx, body, nil)
+		rec, err := s.filings.File(ctx, body, nil, waitAnchored(c))
 		if err != nil {
 			return err
 		}
@@ -86,7 +86,7 @@ func (s *Server) createFiling(c *gin.Context) error {
 	if replayed, err := s.replay(c, key, hash); replayed || err != nil {
 		return err
 	}
-	rec, err := s.filings.File(ctx, body, &gateway.Idempotency{Key: key, RequestHash: hash})
+	rec, err := s.filings.File(ctx, body, &gateway.Idempotency{Key: key, RequestHash: hash}, waitAnchored(c))
 	if gateway.ErrorCode(err) == gateway.EIDEMPOTENCYREUSED {
 		// Another request with this key landed meanwhile: answer as it did, or 409.
 		if replayed, err := s.replay(c, key, hash); replayed || err != nil {
@@ -100,8 +100,9 @@ func (s *Server) createFiling(c *gin.Context) error {
 	return nil
 }
 
-// replay answers with the response stored under key when the request matches it; a different
-// request under the same key is a conflict.
+// replay answers a request whose Idempotency-Key is already bound: the same request gets the
+// filing it created (201, as first answered, with its current receipt); a different request
+// under the same key is a conflict.
 func (s *Server) replay(c *gin.Context, key, hash string) (bool, error) {
 	stored, err := s.filings.Idempotent(c.Request.Context(), key)
 	switch {
@@ -112,10 +113,17 @@ func (s *Server) replay(c *gin.Context, key, hash string) (bool, error) {
 	case stored.RequestHash != hash:
 		return false, gateway.Errorf(gateway.EIDEMPOTENCYREUSED, "Idempotency-Key was used with a different request", "该 Idempotency-Key 已用于不同的请求")
 	}
+	rec, err := s.filings.Filing(c.Request.Context(), stored.FilingID)
+	if err != nil {
+		return false, err
+	}
 	c.Header("Idempotent-Replayed", "true")
-	c.Data(stored.Status, "application/json; charset=utf-8", stored.Body)
+	c.JSON(http.StatusCreated, rec)
 	return true, nil
 }
+
+// waitAnchored reports ?wait=anchored: answer only once the filing's anchor is committed.
+func waitAnchored(c *gin.Context) bool { return c.Query("wait") == "anchored" }
 
 func (s *Server) getFiling(c *gin.Context) error {
 	rec, err := s.filings.Filing(c.Request.Context(), c.Param("id"))

@@ -7,13 +7,16 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ucx-export/ucx/chaincode"
 	"github.com/ucx-export/ucx/fixtures"
 	"github.com/ucx-export/ucx/gateway/compliance"
+	"github.com/ucx-export/ucx/gateway/contract"
 	"github.com/ucx-export/ucx/gateway/embedded"
 	"github.com/ucx-export/ucx/gateway/filings"
 	"github.com/ucx-export/ucx/gateway/httpapi"
@@ -25,10 +28,11 @@ var testNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 // testServer is a gateway on embedded defaults over a temporary data directory.
 type testServer struct {
-	t     testing.TB
-	api   *httpapi.Server
-	store *embedded.Store
-	dir   string
+	t      testing.TB
+	api    *httpapi.Server
+	store  *embedded.Store
+	ledger *embedded.Ledger
+	dir    string
 }
 
 func newTestServer(t testing.TB) *testServer {
@@ -43,11 +47,17 @@ func openTestServer(t testing.TB, dir string) *testServer {
 	t.Cleanup(func() { store.Close() })
 	agencies, err := embedded.LoadAgencies(fixtures.FS)
 	require.NoError(t, err)
-	svc := filings.New(store, filings.Sources{
+	cc, err := chaincode.New()
+	require.NoError(t, err)
+	ledger, err := embedded.OpenLedger(dir, cc)
+	require.NoError(t, err)
+	t.Cleanup(func() { ledger.Close() })
+	client := contract.New(ledger)
+	svc := filings.New(store, client, filings.Sources{
 		Police: agencies, Maintenance: agencies, Licences: agencies, Exporters: agencies, Destinations: agencies,
 	}, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ready: store.Ready, Logger: log}), store: store, dir: dir}
+	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
+	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Ready: store.Ready, Logger: log}), store: store, ledger: ledger, dir: dir}
 }
 
 // do sends a request and returns the recorded response.
@@ -87,4 +97,12 @@ func fixture(t testing.TB, name string) []byte {
 	data, err := fixtures.FS.ReadFile("filings/" + name + ".json")
 	require.NoError(t, err)
 	return data
+}
+
+// testLogOutput is where the API tests' logs go: nowhere, unless UCX_TEST_LOG=1.
+func testLogOutput() io.Writer {
+	if os.Getenv("UCX_TEST_LOG") == "1" {
+		return os.Stderr
+	}
+	return io.Discard
 }

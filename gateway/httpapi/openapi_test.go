@@ -497,7 +497,12 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 			}
 			if c.name == "replay" {
 				assert.Equal(t, "true", w.Header().Get("Idempotent-Replayed"))
-				assert.JSONEq(t, created.Body.String(), w.Body.String())
+				var a, b struct {
+					FilingID string `json:"filingId"`
+				}
+				require.NoError(t, json.Unmarshal(created.Body.Bytes(), &a))
+				require.NoError(t, json.Unmarshal(w.Body.Bytes(), &b))
+				assert.Equal(t, a.FilingID, b.FilingID, "a replay answers the filing the key created")
 			}
 			v.response(c.method, c.specPath, w.Code, w.Header(), w.Body.Bytes())
 		})

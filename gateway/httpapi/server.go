@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/filings"
 )
 
@@ -21,6 +22,7 @@ var OpenAPI []byte
 // Config wires a Server.
 type Config struct {
 	Filings *filings.Service
+	Ledger  gateway.Ledger
 	Logger  *slog.Logger
 	// Ready reports whether the gateway's dependencies can serve requests (for /readyz).
 	Ready func(ctx context.Context) error
@@ -30,6 +32,7 @@ type Config struct {
 type Server struct {
 	engine  *gin.Engine
 	filings *filings.Service
+	ledger  gateway.Ledger
 	log     *slog.Logger
 	ready   func(ctx context.Context) error
 }
@@ -38,7 +41,7 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 
 // New returns the API with its middleware: recovery, request ID, access log.
 func New(cfg Config) *Server {
-	s := &Server{engine: gin.New(), filings: cfg.Filings, log: cfg.Logger, ready: cfg.Ready}
+	s := &Server{engine: gin.New(), filings: cfg.Filings, ledger: cfg.Ledger, log: cfg.Logger, ready: cfg.Ready}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -1,0 +1,182 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+)
+
+// Keys are plain strings (no composite-key helpers), see ARCHITECTURE.md §5.
+func vehicleHeadKey(vin string) string           { return "vehicle~" + vin }
+func vehicleEventKey(vin string, seq int) string { return fmt.Sprintf("vehicle~%s~%010d", vin, seq) }
+func filingKey(id string) string                 { return "filing~" + id }
+func licenceKey(no string) string                { return "licence~" + no }
+func licenceVINKey(vin string) string            { return "licencevin~" + vin }
+
+// callerMSPID returns the MSP ID of the transaction's creator. contractapi stores a nil
+// *cid.ClientID when the creator cannot be parsed; that, like an empty MSP ID, is FORBIDDEN.
+func callerMSPID(ctx contractapi.TransactionContextInterface) (string, error) {
+	id := ctx.GetClientIdentity()
+	if c, isCID := id.(*cid.ClientID); id == nil || isCID && c == nil {
+		return "", fail(CodeForbidden, "caller identity unavailable")
+	}
+	msp, err := id.GetMSPID()
+	if err != nil || msp == "" {
+		return "", fail(CodeForbidden, "caller identity has no MSP ID")
+	}
+	return msp, nil
+}
+
+// requireMSP refuses a caller whose MSP is not want.
+func requireMSP(caller, want, what string) error {
+	if caller != want {
+		return fail(CodeForbidden, "%s requires %s, caller is %s", what, want, quote(caller))
+	}
+	return nil
+}
+
+// getState reads a key; a missing key and an empty value (Fabric's delete) are both nil.
+func getState(stub shim.ChaincodeStubInterface, key string) ([]byte, error) {
+	b, err := stub.GetState(key)
+	if err != nil {
+		return nil, fmt.Errorf("get state %s: %w", key, err)
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	return b, nil
+}
+
+// readHead returns the number of events on a VIN's trace.
+func readHead(b []byte, vin string) (int, error) {
+	if b == nil {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(string(b))
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("corrupt trace head for %s", vin)
+	}
+	return n, nil
+}
+
+// txn is the state of one writing transaction. Fabric's GetState does not see the
+// transaction's own writes, so reads go through vals (every key read or written here), and
+// writes are buffered and reach the stub only in commit, after every check passed: a failing
+// transaction never calls PutState or SetEvent. vals is looked up only; order keeps the
+// write order, so the write set is deterministic.
+type txn struct {
+	stub   shim.ChaincodeStubInterface
+	mspID  string
+	txID   string
+	now    string
+	vals   map[string][]byte
+	order  []string
+	dirty  map[string]bool
+	events []*TraceEvent
+}
+
+// begin starts a writing transaction: caller MSP, tx ID and tx timestamp.
+func begin(ctx contractapi.TransactionContextInterface) (*txn, error) {
+	msp, err := callerMSPID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stub := ctx.GetStub()
+	ts, err := stub.GetTxTimestamp()
+	if err != nil {
+		return nil, fmt.Errorf("get tx timestamp: %w", err)
+	}
+	if ts == nil {
+		return nil, fmt.Errorf("get tx timestamp: none")
+	}
+	return &txn{
+		stub:  stub,
+		mspID: msp,
+		txID:  stub.GetTxID(),
+		now:   ts.AsTime().UTC().Format(time.RFC3339Nano),
+		vals:  map[string][]byte{},
+		dirty: map[string]bool{},
+	}, nil
+}
+
+func (t *txn) get(key string) ([]byte, error) {
+	if v, ok := t.vals[key]; ok {
+		return v, nil
+	}
+	v, err := getState(t.stub, key)
+	if err != nil {
+		return nil, err
+	}
+	t.vals[key] = v
+	return v, nil
+}
+
+// put buffers a write; a nil value deletes the key (an empty PutState, as Fabric treats it).
+func (t *txn) put(key string, v []byte) {
+	t.vals[key] = v
+	if !t.dirty[key] {
+		t.dirty[key] = true
+		t.order = append(t.order, key)
+	}
+}
+
+func (t *txn) putJSON(key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("marshal %s: %w", key, err)
+	}
+	t.put(key, b)
+	return nil
+}
+
+// appendEvent gives e the next sequence number of its VIN and the transaction's fields, and
+// buffers the event and the new head.
+func (t *txn) appendEvent(e *TraceEvent) error {
+	head, err := t.get(vehicleHeadKey(e.VIN))
+	if err != nil {
+		return err
+	}
+	n, err := readHead(head, e.VIN)
+	if err != nil {
+		return err
+	}
+	e.Seq = n
+	e.MSPID = t.mspID
+	e.TxID = t.txID
+	e.Timestamp = t.now
+	if err := t.putJSON(vehicleEventKey(e.VIN, n), e); err != nil {
+		return err
+	}
+	t.put(vehicleHeadKey(e.VIN), []byte(strconv.Itoa(n+1)))
+	t.events = append(t.events, e)
+	return nil
+}
+
+// commit sends the buffered writes to the stub in write order, then the one chaincode event.
+func (t *txn) commit() error {
+	for _, k := range t.order {
+		v := t.vals[k]
+		if v == nil {
+			v = []byte{}
+		}
+		if err := t.stub.PutState(k, v); err != nil {
+			return fmt.Errorf("put state %s: %w", k, err)
+		}
+	}
+	if len(t.events) == 0 {
+		return nil
+	}
+	payload, err := json.Marshal(t.events)
+	if err != nil {
+		return fmt.Errorf("marshal %s event: %w", EventName, err)
+	}
+	if err := t.stub.SetEvent(EventName, payload); err != nil {
+		return fmt.Errorf("set event: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+// Package contract is the gateway's side of the chaincode: it implements gateway.Ledger over
+// any Transport that can submit and evaluate chaincode functions as an organisation — the
+// embedded ledger (in-process) or a Fabric network (fabric-gateway). Argument encoding,
+// payload decoding, error mapping and the batching of many vehicles' events into one
+// transaction live here once, so both ledgers behave alike.
+package contract
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+
+	"github.com/ucx-export/ucx/chaincode"
+	"github.com/ucx-export/ucx/gateway"
+)
+
+// Transport submits and evaluates chaincode functions as an organisation (by MSP ID).
+type Transport interface {
+	// Kind returns gateway.LedgerEmbedded or gateway.LedgerFabric.
+	Kind() string
+	// Submit runs fn as a transaction and returns its payload once committed, with a receipt.
+	// Chaincode errors come back translated by ChaincodeError.
+	Submit(ctx context.Context, mspID, fn string, args ...string) ([]byte, gateway.Receipt, error)
+	// Evaluate runs a read-only fn against committed state.
+	Evaluate(ctx context.Context, mspID, fn string, args ...string) ([]byte, error)
+	// Receipt locates a committed transaction (its block); ENOTFOUND when unknown.
+	Receipt(ctx context.Context, txID string) (gateway.Receipt, error)
+	// Ready reports whether the transport can serve requests.
+	Ready(ctx context.Context) error
+}
+
+// codes maps the chaincode's business error codes to gateway codes.
+var codes = map[string]string{
+	chaincode.CodeInvalidArgument: gateway.EINVALID,
+	chaincode.CodeForbidden:       gateway.EFORBIDDEN,
+	chaincode.CodeNotFound:        gateway.ENOTFOUND,
+	chaincode.CodeConflict:        gateway.ECONFLICT,
+}
+
+// ChaincodeError translates a chaincode error message into a coded gateway error: the
+// chaincode's code prefix chooses the code; anything else is internal. The message of a
+// business error is safe to show (the chaincode keeps personal data out of it).
+func ChaincodeError(message string) error {
+	code, detail, ok := chaincode.ParseError(message)
+	if !ok {
+		return gateway.Wrap(errors.New(message), gateway.EINTERNAL, "ledger error", "账本错误")
+	}
+	return gateway.Errorf(codes[code], "ledger refused: %s", "账本拒绝：%s", detail)
+}
+
+// Client implements gateway.Ledger over a Transport.
+type Client struct {
+	t        Transport
+	batchers map[string]*batcher // per MSP ID
+}
+
+var _ gateway.Ledger = (*Client)(nil)
+
+// Option configures a Client.
+type Option func(*options)
+
+type options struct {
+	inflight int
+}
+
+// WithInflight sets how many transactions per organisation may be in flight at once before
+// further events wait and are batched into one transaction (default 4).
+func WithInflight(n int) Option { return func(o *options) { o.inflight = n } }
+
+// New returns a Client over t.
+func New(t Transport, opts ...Option) *Client {
+	o := options{inflight: 4}
+	for _, f := range opts {
+		f(&o)
+	}
+	c := &Client{t: t, batchers: map[string]*batcher{}}
+	for _, m := range []string{gateway.MSPCommerce, gateway.MSPCustoms, gateway.MSPPolice} {
+		c.batchers[m] = newBatcher(t, m, o.inflight)
+	}
+	return c
+}
+
+// Kind implements gateway.Ledger.
+func (c *Client) Kind() string { return c.t.Kind() }
+
+// Ready implements gateway.Ledger.
+func (c *Client) Ready(ctx context.Context) error { return c.t.Ready(ctx) }
+
+// RecordFiling implements gateway.Ledger (as CommerceMSP).
+func (c *Client) RecordFiling(ctx context.Context, a gateway.FilingAnchor) (*gateway.TraceEvent, error) {
+	return c.batchers[gateway.MSPCommerce].record(ctx, chaincode.BatchItem{
+		Kind: chaincode.KindFiling, VIN: a.VIN, FilingID: a.FilingID, DocHash: a.DocHash, Decision: a.Decision,
+		RulesetVersion: a.RulesetVersion, ExporterUSCC: a.ExporterUSCC, Actor: a.Actor,
+	})
+}
+
+// RecordEvent implements gateway.Ledger.
+func (c *Client) RecordEvent(ctx context.Context, org string, e gateway.EventInput) (*gateway.TraceEvent, error) {
+	b, ok := c.batchers[gateway.MSPID(org)]
+	if !ok {
+		return nil, gateway.Errorf(gateway.EINVALID, "unknown organisation %q", "未知机构 %q", org)
+	}
+	return b.record(ctx, chaincode.BatchItem{Kind: chaincode.KindEvent, VIN: e.VIN, EventType: e.Type, EvidenceHash: e.EvidenceHash, Actor: e.Actor})
+}
+
+// Trace implements gateway.Ledger.
+func (c *Client) Trace(ctx context.Context, vin string, pageSize int, bookmark string) (*gateway.TracePage, error) {
+	data, err := c.t.Evaluate(ctx, gateway.MSPCommerce, "GetTrace", vin, strconv.Itoa(pageSize), bookmark)
+	if err != nil {
+		return nil, err
+	}
+	var p gateway.TracePage
+	if err := decode(data, &p); err != nil {
+		return nil, err
+	}
+	if p.Events == nil {
+		p.Events = []gateway.TraceEvent{}
+	}
+	for i := range p.Events {
+		r, err := c.t.Receipt(ctx, p.Events[i].TxID)
+		if err != nil {
+			return nil, err
+		}
+		p.Events[i].Receipt = &r
+	}
+	return &p, nil
+}
+
+// Filing implements gateway.Ledger.
+func (c *Client) Filing(ctx context.Context, filingID string) (*gateway.FilingAnchor, error) {
+	data, err := c.t.Evaluate(ctx, gateway.MSPCommerce, "GetFiling", filingID)
+	if err != nil {
+		return nil, err
+	}
+	var a gateway.FilingAnchor
+	if err := decode(data, &a); err != nil {
+		return nil, err
+	}
+	r, err := c.t.Receipt(ctx, a.TxID)
+	if err != nil {
+		return nil, err
+	}
+	a.Receipt = &r
+	return &a, nil
+}
+
+// IssueLicence implements gateway.Ledger (as CommerceMSP).
+func (c *Client) IssueLicence(ctx context.Context, l gateway.Licence) (*gateway.Licence, *gateway.Receipt, error) {
+	body, err := json.Marshal(l)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, receipt, err := c.t.Submit(ctx, gateway.MSPCommerce, "IssueLicence", string(body))
+	if err != nil {
+		return nil, nil, err
+	}
+	var out gateway.Licence
+	return &out, &receipt, decode(data, &out)
+}
+
+// RevokeLicence implements gateway.Ledger (as CommerceMSP).
+func (c *Client) RevokeLicence(ctx context.Context, licenceNo, reasonCode, actor string) (*gateway.Licence, *gateway.Receipt, error) {
+	data, receipt, err := c.t.Submit(ctx, gateway.MSPCommerce, "RevokeLicence", licenceNo, reasonCode, actor)
+	if err != nil {
+		return nil, nil, err
+	}
+	var out gateway.Licence
+	return &out, &receipt, decode(data, &out)
+}
+
+// Licence implements gateway.Ledger and gateway.LicenceSource: the licence registry commerce
+// shares with customs and police.
+func (c *Client) Licence(ctx context.Context, licenceNo string) (*gateway.Licence, error) {
+	data, err := c.t.Evaluate(ctx, gateway.MSPCommerce, "GetLicence", licenceNo)
+	if err != nil {
+		return nil, err
+	}
+	var out gateway.Licence
+	return &out, decode(data, &out)
+}
+
+func decode(data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return gateway.Wrap(err, gateway.EINTERNAL, "unreadable ledger answer", "账本返回无法解析")
+	}
+	return nil
+}

@@ -1,0 +1,572 @@
+package embedded
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/queryresult"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/contract"
+)
+
+var (
+	bucketState   = []byte("state")   // key → value (world state)
+	bucketHistory = []byte("history") // key \x00 block tx → version (0x00 value | 0x01 delete)
+	bucketTxIndex = []byte("txindex") // txId → block number, tx number
+	bucketMeta    = []byte("meta")
+
+	metaHeight   = []byte("height")
+	metaLastHash = []byte("lastHash")
+
+	errEmptyKey = errors.New("empty key")
+	errClosed   = gateway.Errorf(gateway.EUNAVAILABLE, "the embedded ledger is closed", "嵌入式账本已关闭")
+)
+
+// Files of the ledger inside the data directory: the block log is the durable truth; the
+// state database (world state, key history, transaction index) is derived from it.
+const (
+	BlockLogFile = "blocks.log"
+	StateFile    = "ledger.db"
+)
+
+// Ledger hosts the real chaincode in-process over a bbolt world state and key history, in
+// hash-chained blocks. Transactions from concurrent callers are executed in order by one
+// committer and group-committed: the transactions gathered in a time window (and all that
+// arrive while a block is being written) form the next block, which is appended to the block
+// log and fdatasync'd once; nobody is answered before their block is on disk and applied to
+// the world state. After a crash the world state catches up from the block log, as a Fabric
+// peer's state database does from its block files. It implements the transport of
+// gateway/contract.
+type Ledger struct {
+	db       *bolt.DB
+	log      *blockLog
+	lastHash string
+	cc       shim.Chaincode
+	channel  string
+	creators map[string][]byte // MSP ID → serialized identity
+	window   time.Duration
+	maxTxs   int
+	now      func() time.Time
+
+	reqs   chan *request
+	closed chan struct{}
+	done   sync.WaitGroup
+	once   sync.Once
+}
+
+type request struct {
+	mspID string
+	args  [][]byte
+	res   chan result
+}
+
+type result struct {
+	payload []byte
+	receipt gateway.Receipt
+	err     error
+}
+
+// LedgerOption configures the embedded ledger.
+type LedgerOption func(*Ledger)
+
+// WithCommitWindow sets how long the committer waits for more transactions after the first
+// one of a block (default 200µs); transactions arriving during a block's fsync always join
+// the next block.
+func WithCommitWindow(d time.Duration) LedgerOption { return func(l *Ledger) { l.window = d } }
+
+// WithClock sets the clock that stamps transactions.
+func WithClock(now func() time.Time) LedgerOption { return func(l *Ledger) { l.now = now } }
+
+// OpenLedger opens (creating when absent) the ledger in dataDir, hosting cc. It cuts a torn
+// tail off the block log and replays into the world state the blocks it has not applied yet.
+func OpenLedger(dataDir string, cc shim.Chaincode, opts ...LedgerOption) (*Ledger, error) {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	blog, err := openBlockLog(filepath.Join(dataDir, BlockLogFile))
+	if err != nil {
+		return nil, fmt.Errorf("open block log: %w", err)
+	}
+	// The state database is not fsync'd (NoSync): the block log is; the freelist is rebuilt on
+	// open and the map sized up front, so applying a block costs page writes only.
+	db, err := bolt.Open(filepath.Join(dataDir, StateFile), 0o600, &bolt.Options{
+		Timeout: 5 * time.Second, NoSync: true, NoFreelistSync: true, FreelistType: bolt.FreelistMapType, InitialMmapSize: 256 << 20,
+	})
+	if err != nil {
+		blog.close()
+		return nil, fmt.Errorf("open %s: %w", filepath.Join(dataDir, StateFile), err)
+	}
+	l := &Ledger{
+		db: db, log: blog, cc: cc, channel: "ucx", window: 200 * time.Microsecond, maxTxs: 4096, now: time.Now,
+		reqs: make(chan *request, 4096), closed: make(chan struct{}),
+	}
+	for _, o := range opts {
+		o(l)
+	}
+	if err := l.recover(); err != nil {
+		l.db.Close()
+		blog.close()
+		return nil, err
+	}
+	l.creators = map[string][]byte{}
+	for _, m := range []string{gateway.MSPCommerce, gateway.MSPCustoms, gateway.MSPPolice} {
+		id, err := newIdentity(m)
+		if err != nil {
+			l.db.Close()
+			blog.close()
+			return nil, err
+		}
+		l.creators[m] = id
+	}
+	l.done.Add(1)
+	go l.commitLoop()
+	return l, nil
+}
+
+// recover brings the world state up to the block log.
+func (l *Ledger) recover() error {
+	return l.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketState, bucketHistory, bucketTxIndex, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		applied := stateHeight(tx)
+		if applied > l.log.count() {
+			return fmt.Errorf("world state is at block %d but the block log ends at %d: refusing to guess", applied, l.log.count())
+		}
+		for n := uint64(0); n < l.log.count(); n++ {
+			b, err := l.readBlock(n)
+			if err != nil {
+				return err
+			}
+			if n >= applied {
+				if err := applyBlock(tx, b); err != nil {
+					return err
+				}
+			}
+			if n+1 == l.log.count() {
+				l.lastHash = b.HeaderHash()
+			}
+		}
+		return nil
+	})
+}
+
+func stateHeight(tx *bolt.Tx) uint64 {
+	if v := tx.Bucket(bucketMeta).Get(metaHeight); v != nil {
+		return binary.BigEndian.Uint64(v)
+	}
+	return 0
+}
+
+// Close stops the committer after the queued transactions and closes the files.
+func (l *Ledger) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	l.done.Wait()
+	err := l.db.Close()
+	if cerr := l.log.close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Kind implements the contract transport.
+func (l *Ledger) Kind() string { return gateway.LedgerEmbedded }
+
+// Submit executes fn as org's MSP and returns once the block holding it is on disk.
+func (l *Ledger) Submit(ctx context.Context, mspID, fn string, args ...string) ([]byte, gateway.Receipt, error) {
+	if _, ok := l.creators[mspID]; !ok {
+		return nil, gateway.Receipt{}, gateway.Errorf(gateway.EINVALID, "unknown MSP %s", "未知组织 %s", mspID)
+	}
+	r := &request{mspID: mspID, args: packArgs(fn, args), res: make(chan result, 1)}
+	select {
+	case <-l.closed:
+		return nil, gateway.Receipt{}, errClosed
+	case l.reqs <- r:
+	case <-ctx.Done():
+		return nil, gateway.Receipt{}, gateway.Wrap(ctx.Err(), gateway.EUNAVAILABLE, "ledger busy", "账本繁忙")
+	}
+	// Once queued the transaction will be decided; wait for it even if ctx ends, so that a
+	// caller never reports failure for a write that lands.
+	res := <-r.res
+	return res.payload, res.receipt, res.err
+}
+
+// Evaluate executes a read-only fn as org's MSP against the committed state.
+func (l *Ledger) Evaluate(ctx context.Context, mspID, fn string, args ...string) ([]byte, error) {
+	creator, ok := l.creators[mspID]
+	if !ok {
+		return nil, gateway.Errorf(gateway.EINVALID, "unknown MSP %s", "未知组织 %s", mspID)
+	}
+	var payload []byte
+	err := l.db.View(func(tx *bolt.Tx) error {
+		st := l.newStub(tx, creator, packArgs(fn, args), nil)
+		resp := l.invoke(st)
+		if resp.Status >= shim.ERRORTHRESHOLD {
+			return contract.ChaincodeError(resp.Message)
+		}
+		payload = resp.Payload
+		return nil
+	})
+	return payload, err
+}
+
+// Ready implements the contract transport.
+func (l *Ledger) Ready(ctx context.Context) error {
+	select {
+	case <-l.closed:
+		return errClosed
+	default:
+	}
+	return l.db.View(func(tx *bolt.Tx) error { return nil })
+}
+
+// Height returns the number of blocks.
+func (l *Ledger) Height() (uint64, error) {
+	var h uint64
+	err := l.db.View(func(tx *bolt.Tx) error {
+		h = stateHeight(tx)
+		return nil
+	})
+	return h, err
+}
+
+// Block returns block n; ENOTFOUND beyond the height.
+func (l *Ledger) Block(n uint64) (*Block, error) {
+	h, err := l.Height()
+	if err != nil {
+		return nil, err
+	}
+	if n >= h {
+		return nil, gateway.Errorf(gateway.ENOTFOUND, "block %d not found", "区块 %d 不存在", n)
+	}
+	return l.readBlock(n)
+}
+
+func (l *Ledger) readBlock(n uint64) (*Block, error) {
+	data, err := l.log.read(n)
+	if err != nil {
+		return nil, err
+	}
+	var b Block
+	if err := json.Unmarshal(data, &b); err != nil {
+		return nil, fmt.Errorf("block %d: %w", n, err)
+	}
+	return &b, nil
+}
+
+// Receipt implements the contract transport: the block of a committed transaction.
+func (l *Ledger) Receipt(ctx context.Context, txID string) (gateway.Receipt, error) {
+	var loc []byte
+	err := l.db.View(func(tx *bolt.Tx) error {
+		loc = append([]byte(nil), tx.Bucket(bucketTxIndex).Get([]byte(txID))...)
+		return nil
+	})
+	if err != nil {
+		return gateway.Receipt{}, err
+	}
+	if len(loc) != 12 {
+		return gateway.Receipt{}, gateway.Errorf(gateway.ENOTFOUND, "transaction %s not found", "交易 %s 不存在", txID)
+	}
+	return gateway.Receipt{Ledger: gateway.LedgerEmbedded, TxID: txID, Block: binary.BigEndian.Uint64(loc), Status: gateway.ReceiptCommitted}, nil
+}
+
+// TxProof locates a transaction: its block, its index and its Merkle audit path.
+type TxProof struct {
+	TxID     string   `json:"txId"`
+	Block    uint64   `json:"block"`
+	Index    int      `json:"index"`
+	TxHash   string   `json:"txHash"`
+	DataHash string   `json:"dataHash"`
+	Path     []string `json:"path"`
+}
+
+// Proof returns the inclusion proof of a transaction; ENOTFOUND when unknown.
+func (l *Ledger) Proof(txID string) (*TxProof, error) {
+	var loc []byte
+	_ = l.db.View(func(tx *bolt.Tx) error {
+		loc = append([]byte(nil), tx.Bucket(bucketTxIndex).Get([]byte(txID))...)
+		return nil
+	})
+	if len(loc) != 12 {
+		return nil, gateway.Errorf(gateway.ENOTFOUND, "transaction %s not found", "交易 %s 不存在", txID)
+	}
+	b, err := l.Block(binary.BigEndian.Uint64(loc))
+	if err != nil {
+		return nil, err
+	}
+	i := int(binary.BigEndian.Uint32(loc[8:]))
+	hashes := txHashes(b.Txs)
+	return &TxProof{TxID: txID, Block: b.Number, Index: i, TxHash: hex.EncodeToString(hashes[i][:]),
+		DataHash: b.DataHash, Path: MerklePath(hashes, i)}, nil
+}
+
+func packArgs(fn string, args []string) [][]byte {
+	out := make([][]byte, 0, len(args)+1)
+	out = append(out, []byte(fn))
+	for _, a := range args {
+		out = append(out, []byte(a))
+	}
+	return out
+}
+
+// commitLoop is the single committer: it gathers the queued transactions into a block,
+// executes them in order, writes the block and the state in one fsync'd bbolt transaction,
+// then answers every caller.
+func (l *Ledger) commitLoop() {
+	defer l.done.Done()
+	for {
+		var first *request
+		select {
+		case first = <-l.reqs:
+		case <-l.closed:
+			// Drain what is queued so no caller waits forever.
+			for {
+				select {
+				case r := <-l.reqs:
+					l.commit([]*request{r})
+				default:
+					return
+				}
+			}
+		}
+		batch := []*request{first}
+		timer := time.NewTimer(l.window)
+	gather:
+		for len(batch) < l.maxTxs {
+			select {
+			case r := <-l.reqs:
+				batch = append(batch, r)
+			case <-timer.C:
+				break gather
+			}
+		}
+		timer.Stop()
+		l.commit(batch)
+	}
+}
+
+// commit executes a batch of transactions in order against the world state, appends the
+// block of those the chaincode accepted to the block log (one fdatasync), applies it to the
+// world state, and answers every caller.
+func (l *Ledger) commit(batch []*request) {
+	results := make([]result, len(batch))
+	var b *Block
+	var owners []int
+	err := l.db.View(func(tx *bolt.Tx) error {
+		overlay := map[string]Write{}
+		state := tx.Bucket(bucketState)
+		read := func(key string) ([]byte, error) {
+			if w, ok := overlay[key]; ok {
+				if w.Delete {
+					return nil, nil
+				}
+				return append([]byte(nil), w.Value...), nil
+			}
+			return append([]byte(nil), state.Get([]byte(key))...), nil
+		}
+		now := l.now().UTC()
+		var txs []Tx
+		for i, r := range batch {
+			st := l.newStub(tx, l.creators[r.mspID], r.args, read)
+			st.ts = timestamppb.New(now)
+			resp := l.invoke(st)
+			if resp.Status >= shim.ERRORTHRESHOLD {
+				results[i].err = contract.ChaincodeError(resp.Message)
+				continue
+			}
+			writes := st.sortedWrites()
+			for _, w := range writes {
+				overlay[w.Key] = w
+			}
+			fn, params := st.GetFunctionAndParameters()
+			txs = append(txs, Tx{TxID: st.txID, MSPID: r.mspID, Function: fn, Args: params,
+				Timestamp: now.Format(time.RFC3339Nano), Writes: writes, Event: st.event})
+			owners = append(owners, i)
+			results[i].payload = resp.Payload
+		}
+		if len(txs) > 0 {
+			root := merkleRoot(txHashes(txs))
+			b = &Block{Number: stateHeight(tx), PrevHash: l.lastHash, DataHash: hex.EncodeToString(root[:]),
+				Timestamp: now.Format(time.RFC3339Nano), Txs: txs}
+		}
+		return nil
+	})
+	if err == nil && b != nil {
+		err = l.write(b)
+	}
+	failed := err
+	for ti, i := range owners {
+		if failed != nil {
+			results[i] = result{err: gateway.Wrap(failed, gateway.EUNAVAILABLE, "the ledger could not write its block", "账本区块写入失败")}
+			continue
+		}
+		results[i].receipt = gateway.Receipt{Ledger: gateway.LedgerEmbedded, TxID: b.Txs[ti].TxID, Block: b.Number, Status: gateway.ReceiptCommitted}
+	}
+	for i, r := range batch {
+		r.res <- results[i]
+	}
+}
+
+// write makes a block durable (block log, fdatasync) and applies it to the world state.
+func (l *Ledger) write(b *Block) error {
+	data, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	if err := l.log.append(data); err != nil {
+		return err
+	}
+	l.lastHash = b.HeaderHash()
+	// The block is durable: should applying it fail, the next open replays it.
+	return l.db.Update(func(tx *bolt.Tx) error { return applyBlock(tx, b) })
+}
+
+// applyBlock writes a block's effects to the world state: state, key history, transaction
+// index and height. Replaying a block from the log after a crash uses the same function.
+func applyBlock(tx *bolt.Tx, b *Block) error {
+	state, hist, idx := tx.Bucket(bucketState), tx.Bucket(bucketHistory), tx.Bucket(bucketTxIndex)
+	for ti, t := range b.Txs {
+		loc := binary.BigEndian.AppendUint32(blockKey(b.Number), uint32(ti))
+		if err := idx.Put([]byte(t.TxID), loc); err != nil {
+			return err
+		}
+		for _, w := range t.Writes {
+			version := append([]byte{0}, w.Value...)
+			var err error
+			if w.Delete {
+				version = []byte{1}
+				err = state.Delete([]byte(w.Key))
+			} else {
+				err = state.Put([]byte(w.Key), w.Value)
+			}
+			if err != nil {
+				return err
+			}
+			if err := hist.Put(historyKey(w.Key, b.Number, ti), version); err != nil {
+				return err
+			}
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	if err := meta.Put(metaLastHash, []byte(b.HeaderHash())); err != nil {
+		return err
+	}
+	return meta.Put(metaHeight, blockKey(b.Number+1))
+}
+
+func (l *Ledger) newStub(tx *bolt.Tx, creator []byte, args [][]byte, read func(string) ([]byte, error)) *stub {
+	if read == nil {
+		state := tx.Bucket(bucketState)
+		read = func(key string) ([]byte, error) { return append([]byte(nil), state.Get([]byte(key))...), nil }
+	}
+	return &stub{
+		args: args, txID: newTxID(), channel: l.channel, ts: timestamppb.New(l.now().UTC()), creator: creator,
+		read: func(key string) ([]byte, error) {
+			v, err := read(key)
+			if len(v) == 0 {
+				return nil, err
+			}
+			return v, err
+		},
+		history: func(key string) ([]*queryresult.KeyModification, error) { return l.keyHistory(tx, key) },
+		writes:  map[string]Write{},
+	}
+}
+
+// invoke runs the chaincode, turning a panic into an error response.
+func (l *Ledger) invoke(st *stub) (resp peerResponse) {
+	defer func() {
+		if p := recover(); p != nil {
+			resp = peerResponse{Status: shim.ERROR, Message: fmt.Sprintf("chaincode panic: %v", p)}
+		}
+	}()
+	r := l.cc.Invoke(st)
+	return peerResponse{Status: r.Status, Message: r.Message, Payload: r.Payload}
+}
+
+type peerResponse struct {
+	Status  int32
+	Message string
+	Payload []byte
+}
+
+func (l *Ledger) keyHistory(tx *bolt.Tx, key string) ([]*queryresult.KeyModification, error) {
+	var mods []*queryresult.KeyModification
+	prefix := append([]byte(key), 0)
+	c := tx.Bucket(bucketHistory).Cursor()
+	for k, v := c.Seek(prefix); k != nil && len(k) == len(prefix)+12 && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+		blk, err := l.readBlock(binary.BigEndian.Uint64(k[len(prefix):]))
+		if err != nil {
+			return nil, err
+		}
+		t := blk.Txs[binary.BigEndian.Uint32(k[len(prefix)+8:])]
+		ts, _ := time.Parse(time.RFC3339Nano, t.Timestamp)
+		mods = append(mods, &queryresult.KeyModification{TxId: t.TxID, Value: append([]byte(nil), v[1:]...),
+			Timestamp: timestamppb.New(ts), IsDelete: v[0] == 1})
+	}
+	for i, j := 0, len(mods)-1; i < j; i, j = i+1, j-1 {
+		mods[i], mods[j] = mods[j], mods[i]
+	}
+	return mods, nil
+}
+
+// History returns the committed versions of a world-state key, newest first.
+func (l *Ledger) History(key string) ([]*queryresult.KeyModification, error) {
+	var mods []*queryresult.KeyModification
+	err := l.db.View(func(tx *bolt.Tx) error {
+		var err error
+		mods, err = l.keyHistory(tx, key)
+		return err
+	})
+	return mods, err
+}
+
+func newTxID() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// newIdentity makes the serialized X.509 identity an embedded organisation signs as. The key
+// is thrown away: in-process there is no signature to check, but the chaincode reads the MSP
+// ID and certificate exactly as on a peer.
+func newIdentity(mspID string) ([]byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "gateway." + mspID, Organization: []string{mspID}},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().AddDate(10, 0, 0),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	return proto.Marshal(&msp.SerializedIdentity{Mspid: mspID, IdBytes: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})})
+}

@@ -1,0 +1,95 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/decode"
+	"github.com/ucx-export/ucx/gateway/identity"
+)
+
+func (s *Server) getFilingDocument(c *gin.Context) error {
+	doc, err := s.filings.Document(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	c.Data(http.StatusOK, "application/json", doc)
+	return nil
+}
+
+// vinParam normalises the {vin} path parameter; a malformed VIN is a 400 with its findings.
+func vinParam(c *gin.Context) (string, error) {
+	v := identity.ParseVIN(c.Param("vin"))
+	if !v.Valid {
+		e := gateway.Errorf(gateway.EINVALID, "malformed VIN %q", "车辆识别代号 %q 格式错误", c.Param("vin"))
+		for _, f := range v.Findings {
+			if f.Severity == identity.FAIL {
+				e.Details = append(e.Details, gateway.Detail{Pointer: "vin", Code: f.Code, Message: f.MessageEn, MessageZh: f.MessageZh})
+			}
+		}
+		return "", e
+	}
+	return v.Normalized, nil
+}
+
+// getTrace answers a vehicle's timeline on the ledger, each event with its receipt; paged by
+// ?pageSize= (1–200, default 50) and ?bookmark= (from the previous page's nextBookmark).
+func (s *Server) getTrace(c *gin.Context) error {
+	vin, err := vinParam(c)
+	if err != nil {
+		return err
+	}
+	size := 0
+	if q := c.Query("pageSize"); q != "" {
+		size, err = strconv.Atoi(q)
+		if err != nil || size < 1 || size > 200 {
+			return gateway.Errorf(gateway.EINVALID, "pageSize must be 1–200", "pageSize 应为 1 至 200").
+				WithDetails(gateway.Detail{Pointer: "pageSize", Code: gateway.EINVALID, Message: "out of range", MessageZh: "超出范围"})
+		}
+	}
+	page, err := s.ledger.Trace(c.Request.Context(), vin, size, c.Query("bookmark"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, page)
+	return nil
+}
+
+// eventRequest is the body of POST /v1/vehicles/{vin}/events.
+type eventRequest struct {
+	Org          string `json:"org"`
+	Type         string `json:"type"`
+	EvidenceHash string `json:"evidenceHash"`
+	Actor        string `json:"actor"`
+}
+
+// postEvent records an agency event on the vehicle's trace as the posting organisation. Which
+// organisation may post which type is the chaincode's rule (403 EFORBIDDEN otherwise); who may
+// speak for an organisation is access control's (a later issue): until then the body names it.
+func (s *Server) postEvent(c *gin.Context) error {
+	vin, err := vinParam(c)
+	if err != nil {
+		return err
+	}
+	body, err := readJSONBody(c, maxFilingBody)
+	if err != nil {
+		return err
+	}
+	var req eventRequest
+	if err := decode.Strict(body, &req); err != nil {
+		return err
+	}
+	if gateway.MSPID(req.Org) == "" {
+		return gateway.Errorf(gateway.EINVALID, "org must be commerce, customs or police", "org 应为 commerce、customs 或 police").
+			WithDetails(gateway.Detail{Pointer: "/org", Code: gateway.EINVALID, Message: "unknown organisation", MessageZh: "未知机构"})
+	}
+	ev, err := s.ledger.RecordEvent(c.Request.Context(), req.Org, gateway.EventInput{VIN: vin, Type: req.Type, EvidenceHash: req.EvidenceHash, Actor: req.Actor})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusCreated, ev)
+	return nil
+}
