@@ -26,9 +26,11 @@ import (
 
 	"github.com/ucx-export/ucx/chaincode"
 	"github.com/ucx-export/ucx/fixtures"
+	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/compliance"
 	"github.com/ucx-export/ucx/gateway/contract"
 	"github.com/ucx-export/ucx/gateway/embedded"
+	"github.com/ucx-export/ucx/gateway/fabric"
 	"github.com/ucx-export/ucx/gateway/filings"
 	"github.com/ucx-export/ucx/gateway/httpapi"
 	"github.com/ucx-export/ucx/schemas"
@@ -53,6 +55,9 @@ type config struct {
 	ReportMaxAgeDays int           `json:"reportMaxAgeDays"`
 	ShutdownTimeout  time.Duration `json:"shutdownTimeout"`
 	LogLevel         string        `json:"logLevel"`
+	Ledger           string        `json:"ledger"`
+	LicenceSource    string        `json:"licenceSource"`
+	SeedLicences     bool          `json:"seedLicences"`
 }
 
 func envOr(name, def string) string {
@@ -68,9 +73,11 @@ func parseConfig(args []string, stderr io.Writer) (*config, error) {
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `exportgw — UCX used-car export compliance gateway
 
-Runs on embedded defaults: a durable bbolt store in --data-dir (fsync before every 2xx) and
-agency look-ups (police status, maintenance records, export licences, exporter registry,
-destination standards) served in-process from the fixtures compiled into the binary.
+Runs on embedded defaults: a durable bbolt store and the trace ledger (the chaincode hosted
+in-process over a hash-chained block log) in --data-dir, fsync'd before every 2xx, and agency
+look-ups (police status, maintenance records, export licences, exporter registry, destination
+standards) served in-process from the fixtures compiled into the binary. With --ledger fabric
+the trace is anchored on a real Hyperledger Fabric network instead.
 
 Flags (environment variable in brackets):
 `)
@@ -86,11 +93,24 @@ Flags (environment variable in brackets):
 	fs.IntVar(&c.ReportMaxAgeDays, "report-max-age-days", days, "how many days before the application an inspection report may be issued [UCX_REPORT_MAX_AGE_DAYS]")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to drain requests on SIGTERM")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("UCX_LOG_LEVEL", "info"), "debug, info, warn or error [UCX_LOG_LEVEL]")
+	fs.StringVar(&c.Ledger, "ledger", envOr("UCX_LEDGER", "embedded"), "embedded (in-process chaincode over --data-dir) or fabric (a real network: UCX_FABRIC_* settings, or UCX_FABRIC_CONNECTION naming deploy/fabric/run/connection.env) [UCX_LEDGER]")
+	fs.StringVar(&c.LicenceSource, "licence-source", envOr("UCX_LICENCE_SOURCE", "fixtures"), "where the filing check reads export licences: fixtures or ledger (the licence registry on the ledger) [UCX_LICENCE_SOURCE]")
+	seed, err := strconv.ParseBool(envOr("UCX_SEED_LICENCES", "false"))
+	if err != nil {
+		return nil, fmt.Errorf("UCX_SEED_LICENCES: %w", err)
+	}
+	fs.BoolVar(&c.SeedLicences, "seed-licences", seed, "issue the fixture licences on the ledger at start when missing (demo and tests) [UCX_SEED_LICENCES]")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if c.Ledger != gateway.LedgerEmbedded && c.Ledger != gateway.LedgerFabric {
+		return nil, fmt.Errorf("--ledger must be embedded or fabric, got %q", c.Ledger)
+	}
+	if c.LicenceSource != "fixtures" && c.LicenceSource != "ledger" {
+		return nil, fmt.Errorf("--licence-source must be fixtures or ledger, got %q", c.LicenceSource)
 	}
 	if c.ReportMaxAgeDays < 1 {
 		return nil, fmt.Errorf("--report-max-age-days must be at least 1")
@@ -115,16 +135,11 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer store.Close()
-	cc, err := chaincode.New()
+	ledger, closeLedger, err := openLedger(cfg)
 	if err != nil {
-		return fmt.Errorf("load chaincode: %w", err)
+		return err
 	}
-	chain, err := embedded.OpenLedger(cfg.DataDir, cc)
-	if err != nil {
-		return fmt.Errorf("open embedded ledger: %w", err)
-	}
-	defer chain.Close()
-	ledger := contract.New(chain)
+	defer closeLedger()
 	agencies, err := embedded.LoadAgencies(fixtures.FS)
 	if err != nil {
 		return err
@@ -135,9 +150,22 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	engineCfg := compliance.DefaultConfig()
 	engineCfg.ReportMaxAgeDays = cfg.ReportMaxAgeDays
-	svc := filings.New(store, ledger, filings.Sources{
-		Police: agencies, Maintenance: agencies, Licences: agencies, Exporters: agencies, Destinations: agencies,
-	}, validator, compliance.New(engineCfg))
+	sources := filings.Sources{Police: agencies, Maintenance: agencies, Licences: agencies, Exporters: agencies, Destinations: agencies}
+	if cfg.LicenceSource == "ledger" {
+		sources.Licences = ledger
+	}
+	if cfg.SeedLicences {
+		n, err := agencies.SeedLedger(ctx, ledger)
+		if err != nil {
+			return fmt.Errorf("seed licences: %w", err)
+		}
+		log.Info("fixture licences on the ledger", "issued", n)
+	}
+	var opts []filings.Option
+	if cfg.Ledger == gateway.LedgerFabric {
+		opts = append(opts, filings.WithAsyncAnchoring())
+	}
+	svc := filings.New(store, ledger, sources, validator, compliance.New(engineCfg), opts...)
 
 	anchorCtx, stopAnchoring := context.WithCancel(context.Background())
 	anchoring := make(chan struct{})
@@ -181,4 +209,34 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// openLedger opens the configured ledger: the chaincode hosted in-process over the data
+// directory, or a Fabric network through the Fabric Gateway client.
+func openLedger(cfg *config) (*contract.Client, func(), error) {
+	if cfg.Ledger == gateway.LedgerFabric {
+		get, err := fabric.EnvLookup()
+		if err != nil {
+			return nil, nil, err
+		}
+		fcfg, err := fabric.ConfigFrom(get)
+		if err != nil {
+			return nil, nil, err
+		}
+		t, err := fabric.Dial(fcfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		// Many vehicles' anchors share a transaction once 8 are in flight per organisation.
+		return contract.New(t, contract.WithInflight(8)), func() { t.Close() }, nil
+	}
+	cc, err := chaincode.New()
+	if err != nil {
+		return nil, nil, fmt.Errorf("load chaincode: %w", err)
+	}
+	chain, err := embedded.OpenLedger(cfg.DataDir, cc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open embedded ledger: %w", err)
+	}
+	return contract.New(chain), func() { chain.Close() }, nil
 }

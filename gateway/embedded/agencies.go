@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"sort"
 
 	"github.com/ucx-export/ucx/gateway"
 )
@@ -111,4 +112,39 @@ func (a *Agencies) Destination(_ context.Context, country string) (*gateway.Dest
 		return &cp, nil
 	}
 	return nil, gateway.Errorf(gateway.ENOTFOUND, "destination %s has no recorded access standard", "目的国 %s 无准入标准记录", country)
+}
+
+// Licences returns the fixture licences in licence-number order.
+func (a *Agencies) Licences() []*gateway.Licence {
+	out := make([]*gateway.Licence, 0, len(a.licences))
+	for _, l := range a.licences {
+		cp := *l
+		out = append(out, &cp)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].LicenceNo < out[j].LicenceNo })
+	return out
+}
+
+// SeedLedger issues on the ledger every fixture licence it does not hold yet (revoking those
+// the fixtures mark REVOKED), so a ledger-backed licence source answers like the fixtures.
+// It returns how many licences it issued.
+func (a *Agencies) SeedLedger(ctx context.Context, l gateway.Ledger) (int, error) {
+	n := 0
+	for _, lic := range a.Licences() {
+		if _, err := l.Licence(ctx, lic.LicenceNo); err == nil {
+			continue
+		} else if gateway.ErrorCode(err) != gateway.ENOTFOUND {
+			return n, err
+		}
+		if _, _, err := l.IssueLicence(ctx, *lic); err != nil {
+			return n, fmt.Errorf("licence %s: %w", lic.LicenceNo, err)
+		}
+		n++
+		if lic.Status == "REVOKED" {
+			if _, _, err := l.RevokeLicence(ctx, lic.LicenceNo, "FIXTURE", "commerce:seed"); err != nil {
+				return n, fmt.Errorf("licence %s: %w", lic.LicenceNo, err)
+			}
+		}
+	}
+	return n, nil
 }

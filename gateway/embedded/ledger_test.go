@@ -15,6 +15,7 @@ import (
 	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/contract"
 	"github.com/ucx-export/ucx/gateway/embedded"
+	"github.com/ucx-export/ucx/gateway/gatewaytest"
 )
 
 func openLedger(t testing.TB, dir string) *embedded.Ledger {
@@ -120,4 +121,12 @@ func TestLedgerThroughputProbe(t *testing.T) {
 	el := time.Since(start)
 	h, _ := l.Height()
 	t.Logf("%d events in %v = %.0f/s; %d blocks, %.2f ms/block", 64*300, el, 64*300/el.Seconds(), h, float64(el.Microseconds())/1000/float64(h))
+}
+
+func TestLedgerConformance(t *testing.T) {
+	gatewaytest.TestLedger(t, func(t *testing.T) gateway.Ledger {
+		l := openLedger(t, t.TempDir())
+		t.Cleanup(func() { l.Close() })
+		return contract.New(l)
+	})
 }

@@ -24,9 +24,18 @@ type expectation struct {
 // TestGoldenFilings files every fixture filing through the HTTP API and compares the decision
 // and the set of FAIL/HOLD codes with its .expect.json.
 func TestGoldenFilings(t *testing.T) {
+	golden(t, newTestServer(t))
+}
+
+// TestGoldenFilingsLedgerLicences runs the same filings with the licences read from the
+// licence registry on the ledger (seeded from the fixtures): the same decisions.
+func TestGoldenFilingsLedgerLicences(t *testing.T) {
+	golden(t, openTestServerWith(t, t.TempDir(), true))
+}
+
+func golden(t *testing.T, srv *testServer) {
 	names, err := fs.Glob(fixtures.FS, "filings/*.json")
 	require.NoError(t, err)
-	srv := newTestServer(t)
 	count := 0
 	for _, path := range names {
 		if strings.HasSuffix(path, ".expect.json") {

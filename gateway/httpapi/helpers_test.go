@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -42,6 +43,13 @@ func newTestServer(t testing.TB) *testServer {
 
 func openTestServer(t testing.TB, dir string) *testServer {
 	t.Helper()
+	return openTestServerWith(t, dir, false)
+}
+
+// openTestServerWith opens a test server; with ledgerLicences the filing check reads licences
+// from the ledger, seeded from the fixtures.
+func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServer {
+	t.Helper()
 	store, err := embedded.Open(dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
@@ -53,9 +61,13 @@ func openTestServer(t testing.TB, dir string) *testServer {
 	require.NoError(t, err)
 	t.Cleanup(func() { ledger.Close() })
 	client := contract.New(ledger)
-	svc := filings.New(store, client, filings.Sources{
-		Police: agencies, Maintenance: agencies, Licences: agencies, Exporters: agencies, Destinations: agencies,
-	}, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }))
+	sources := filings.Sources{Police: agencies, Maintenance: agencies, Licences: agencies, Exporters: agencies, Destinations: agencies}
+	if ledgerLicences {
+		_, err := agencies.SeedLedger(context.Background(), client)
+		require.NoError(t, err)
+		sources.Licences = client
+	}
+	svc := filings.New(store, client, sources, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }))
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
 	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Ready: store.Ready, Logger: log}), store: store, ledger: ledger, dir: dir}
 }

@@ -1,0 +1,4 @@
+package fabric
+
+// Translate exposes the error translation to the tests.
+var Translate = translate

@@ -1,0 +1,257 @@
+package gatewaytest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ucx-export/ucx/gateway"
+)
+
+// uniqueVINs makes VINs no earlier run used, so the suite can run against a long-lived
+// network: 17 characters of the VIN alphabet, distinct per call.
+type uniqueVINs struct {
+	mu   sync.Mutex
+	base string
+	n    int
+}
+
+func newUniqueVINs() *uniqueVINs {
+	const alphabet = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+	t := time.Now().UnixNano()
+	b := make([]byte, 7)
+	for i := range b {
+		b[i] = alphabet[t%int64(len(alphabet))]
+		t /= int64(len(alphabet))
+	}
+	return &uniqueVINs{base: "LT" + string(b)}
+}
+
+func (u *uniqueVINs) next() string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.n++
+	return fmt.Sprintf("%s%08d", u.base, u.n)
+}
+
+func hash(i int) string { return fmt.Sprintf("sha256:%064x", i) }
+
+// TestLedger runs the Ledger conformance suite: the same inputs give the same traces,
+// refusals and error codes on every implementation. newLedger returns a ready ledger; it may
+// return the same long-lived ledger every time (the suite uses fresh VINs and IDs).
+func TestLedger(t *testing.T, newLedger func(t *testing.T) gateway.Ledger) {
+	ctx := context.Background()
+	vins := newUniqueVINs()
+	uniq := fmt.Sprintf("%x", time.Now().UnixNano())
+
+	anchor := func(vin, id string) gateway.FilingAnchor {
+		return gateway.FilingAnchor{FilingID: id, VIN: vin, DocHash: hash(1), Decision: gateway.Accepted,
+			RulesetVersion: "2026-01-01", ExporterUSCC: "91350100M000100Y43", Actor: "exporter:91350100M000100Y43"}
+	}
+
+	t.Run("a filing and agency events form the vehicle's trace", func(t *testing.T) {
+		l := newLedger(t)
+		vin := vins.next()
+		ev, err := l.RecordFiling(ctx, anchor(vin, "F"+uniq+"a"))
+		require.NoError(t, err)
+		assert.Equal(t, "FILED", ev.Type)
+		assert.Equal(t, 0, ev.Seq)
+		assert.Equal(t, gateway.MSPCommerce, ev.MSPID)
+		require.NotNil(t, ev.Receipt)
+		assert.Equal(t, l.Kind(), ev.Receipt.Ledger)
+		assert.Equal(t, gateway.ReceiptCommitted, ev.Receipt.Status)
+		assert.NotEmpty(t, ev.Receipt.TxID)
+
+		steps := []struct{ org, typ string }{
+			{gateway.OrgPolice, "TRANSFERRED_PENDING_EXPORT"}, {gateway.OrgCommerce, "INSPECTED"},
+			{gateway.OrgCustoms, "DECLARED"}, {gateway.OrgCustoms, "RELEASED"}, {gateway.OrgCustoms, "EXITED"},
+			{gateway.OrgPolice, "DEREGISTERED"},
+		}
+		for i, s := range steps {
+			ev, err := l.RecordEvent(ctx, s.org, gateway.EventInput{VIN: vin, Type: s.typ, EvidenceHash: hash(10 + i), Actor: s.org + "-officer"})
+			require.NoError(t, err, s.typ)
+			assert.Equal(t, i+1, ev.Seq)
+			assert.Equal(t, gateway.MSPID(s.org), ev.MSPID)
+		}
+		page, err := l.Trace(ctx, vin, 0, "")
+		require.NoError(t, err)
+		require.Len(t, page.Events, len(steps)+1)
+		assert.Equal(t, len(steps)+1, page.Total)
+		assert.Empty(t, page.NextBookmark)
+		assert.Equal(t, "F"+uniq+"a", page.Events[0].FilingID)
+		assert.Equal(t, *ev.Receipt, *page.Events[0].Receipt, "the trace shows the filing's receipt")
+		for i, s := range steps {
+			assert.Equal(t, s.typ, page.Events[i+1].Type)
+			require.NotNil(t, page.Events[i+1].Receipt)
+		}
+
+		got, err := l.Filing(ctx, "F"+uniq+"a")
+		require.NoError(t, err)
+		assert.Equal(t, hash(1), got.DocHash)
+		assert.Equal(t, *ev.Receipt, *got.Receipt)
+	})
+
+	t.Run("paging walks the trace in order", func(t *testing.T) {
+		l := newLedger(t)
+		vin := vins.next()
+		for i := range 5 {
+			_, err := l.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: vin, Type: "CLEARANCE_CHECKED", EvidenceHash: hash(i), Actor: "customs-1"})
+			require.NoError(t, err)
+		}
+		var seqs []int
+		bookmark := ""
+		for {
+			p, err := l.Trace(ctx, vin, 2, bookmark)
+			require.NoError(t, err)
+			for _, e := range p.Events {
+				seqs = append(seqs, e.Seq)
+			}
+			if p.NextBookmark == "" {
+				break
+			}
+			bookmark = p.NextBookmark
+		}
+		assert.Equal(t, []int{0, 1, 2, 3, 4}, seqs)
+	})
+
+	t.Run("an unknown vehicle has an empty trace", func(t *testing.T) {
+		p, err := newLedger(t).Trace(ctx, vins.next(), 0, "")
+		require.NoError(t, err)
+		assert.Empty(t, p.Events)
+		assert.Zero(t, p.Total)
+	})
+
+	t.Run("refusals carry the same codes and change nothing", func(t *testing.T) {
+		l := newLedger(t)
+		vin := vins.next()
+		cases := []struct {
+			name string
+			call func() error
+			code string
+		}{
+			{"police cannot post customs events", func() error {
+				_, err := l.RecordEvent(ctx, gateway.OrgPolice, gateway.EventInput{VIN: vin, Type: "DECLARED", EvidenceHash: hash(1), Actor: "p"})
+				return err
+			}, gateway.EFORBIDDEN},
+			{"customs cannot post police events", func() error {
+				_, err := l.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: vin, Type: "DEREGISTERED", EvidenceHash: hash(1), Actor: "c"})
+				return err
+			}, gateway.EFORBIDDEN},
+			{"commerce cannot post customs events", func() error {
+				_, err := l.RecordEvent(ctx, gateway.OrgCommerce, gateway.EventInput{VIN: vin, Type: "RELEASED", EvidenceHash: hash(1), Actor: "m"})
+				return err
+			}, gateway.EFORBIDDEN},
+			{"no one posts FILED as an event", func() error {
+				_, err := l.RecordEvent(ctx, gateway.OrgCommerce, gateway.EventInput{VIN: vin, Type: "FILED", EvidenceHash: hash(1), Actor: "m"})
+				return err
+			}, gateway.EINVALID},
+			{"malformed VIN", func() error {
+				_, err := l.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: "LSJA24U6OJG269225", Type: "DECLARED", EvidenceHash: hash(1), Actor: "c"})
+				return err
+			}, gateway.EINVALID},
+			{"malformed evidence hash", func() error {
+				_, err := l.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: vin, Type: "DECLARED", EvidenceHash: "md5:1", Actor: "c"})
+				return err
+			}, gateway.EINVALID},
+			{"unknown decision", func() error {
+				a := anchor(vin, "F"+uniq+"x")
+				a.Decision = "MAYBE"
+				_, err := l.RecordFiling(ctx, a)
+				return err
+			}, gateway.EINVALID},
+			{"unknown filing", func() error {
+				_, err := l.Filing(ctx, "F"+uniq+"none")
+				return err
+			}, gateway.ENOTFOUND},
+			{"unknown licence", func() error {
+				_, err := l.Licence(ctx, "26-ZZ-999999")
+				return err
+			}, gateway.ENOTFOUND},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				assert.Equal(t, tc.code, gateway.ErrorCode(tc.call()))
+			})
+		}
+		p, err := l.Trace(ctx, vin, 0, "")
+		require.NoError(t, err)
+		assert.Zero(t, p.Total, "refused writes changed nothing")
+	})
+
+	t.Run("a filing ID is anchored once", func(t *testing.T) {
+		l := newLedger(t)
+		vin := vins.next()
+		_, err := l.RecordFiling(ctx, anchor(vin, "F"+uniq+"d"))
+		require.NoError(t, err)
+		_, err = l.RecordFiling(ctx, anchor(vin, "F"+uniq+"d"))
+		assert.Equal(t, gateway.ECONFLICT, gateway.ErrorCode(err))
+	})
+
+	t.Run("licences: issue, look up, revoke", func(t *testing.T) {
+		l := newLedger(t)
+		vin := vins.next()
+		no := fmt.Sprintf("26-UC-%06d", time.Now().UnixNano()%1000000)
+		lic := gateway.Licence{LicenceNo: no, Status: "ISSUED", ExporterUSCC: "91350100M000100Y43", DestinationCountry: "KZ",
+			IssueDate: "2026-03-01", ExpiryDate: "2026-08-31",
+			Lines: []gateway.LicenceLine{{VIN: vin, Brand: "比亚迪", Model: "秦PLUS DM-i", RegistrationDate: "2022-05-01", HSCode: "8703609000"}}}
+		got, receipt, err := l.IssueLicence(ctx, lic)
+		require.NoError(t, err)
+		assert.Equal(t, "ISSUED", got.Status)
+		assert.Equal(t, gateway.ReceiptCommitted, receipt.Status)
+		_, _, err = l.IssueLicence(ctx, lic)
+		assert.Equal(t, gateway.ECONFLICT, gateway.ErrorCode(err))
+
+		read, err := l.Licence(ctx, no)
+		require.NoError(t, err)
+		assert.Equal(t, vin, read.Lines[0].VIN)
+
+		revoked, _, err := l.RevokeLicence(ctx, no, "EXPORTER_REQUEST", "commerce-officer")
+		require.NoError(t, err)
+		assert.Equal(t, "REVOKED", revoked.Status)
+		_, _, err = l.RevokeLicence(ctx, no, "EXPORTER_REQUEST", "commerce-officer")
+		assert.Equal(t, gateway.ECONFLICT, gateway.ErrorCode(err))
+
+		p, err := l.Trace(ctx, vin, 0, "")
+		require.NoError(t, err)
+		require.Len(t, p.Events, 2)
+		assert.Equal(t, "LICENCE_ISSUED", p.Events[0].Type)
+		assert.Equal(t, "LICENCE_REVOKED", p.Events[1].Type)
+	})
+
+	t.Run("concurrent events for many vehicles all land, in order per vehicle", func(t *testing.T) {
+		l := newLedger(t)
+		const vehicles, each = 20, 3
+		vs := make([]string, vehicles)
+		for i := range vs {
+			vs[i] = vins.next()
+		}
+		var wg sync.WaitGroup
+		for _, vin := range vs {
+			wg.Go(func() {
+				for i := range each {
+					_, err := l.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: vin, Type: "CLEARANCE_CHECKED", EvidenceHash: hash(i), Actor: "customs-1"})
+					assert.NoError(t, err)
+				}
+			})
+		}
+		wg.Wait()
+		for _, vin := range vs {
+			p, err := l.Trace(ctx, vin, 0, "")
+			require.NoError(t, err)
+			require.Len(t, p.Events, each)
+			for i, e := range p.Events {
+				assert.Equal(t, i, e.Seq)
+				assert.Equal(t, hash(i), e.EvidenceHash, "a vehicle's events keep their order")
+			}
+		}
+	})
+
+	t.Run("ready", func(t *testing.T) {
+		assert.NoError(t, newLedger(t).Ready(ctx))
+	})
+}
