@@ -2,11 +2,18 @@ package httpapi_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io/fs"
+	"maps"
 	"net/http"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -17,7 +24,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	bolt "go.etcd.io/bbolt"
 
+	"github.com/ucx-export/ucx/chaincode"
 	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/compliance"
 	"github.com/ucx-export/ucx/gateway/httpapi"
@@ -43,6 +52,8 @@ var gatewayErrorCodes = []string{
 	gateway.EIDEMPOTENCYREUSED,
 	gateway.EIDEMPOTENCYINVALID,
 	gateway.EBATCHTOOLARGE,
+	gateway.EFORBIDDEN,
+	gateway.EDOCTAMPERED,
 	"METHOD_NOT_ALLOWED",
 }
 
@@ -448,6 +459,30 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	v.response(http.MethodPost, "/v1/filings", created.Code, created.Header(), created.Body.Bytes())
 	var rec gateway.FilingRecord
 	require.NoError(t, json.Unmarshal(created.Body.Bytes(), &rec))
+	require.NotNil(t, rec.Receipt, "a stored filing carries its receipt")
+
+	// Ledger request bodies, each a valid instance of its schema.
+	const (
+		licenceNo  = "26-AB-000901"
+		licenceVIN = "LSJA24U62JG269225"
+	)
+	licence := []byte(`{"licenceNo":"` + licenceNo + `","status":"ISSUED","exporterUscc":"91350100M000100Y43","destinationCountry":"KZ",` +
+		`"issueDate":"2026-03-01","expiryDate":"2026-08-31","lines":[{"vin":"` + licenceVIN + `","brand":"荣威","model":"RX5",` +
+		`"registrationDate":"2018-06-01","hsCode":"8703231990"}]}`)
+	v.validate("/components/schemas/Licence", licence)
+	event := func(org, typ string) []byte {
+		return []byte(`{"org":"` + org + `","type":"` + typ + `","evidenceHash":"sha256:` + strings.Repeat("ab", 32) + `","actor":"` + org + `-officer-1"}`)
+	}
+	v.validate("/components/schemas/EventRequest", event("police", "TRANSFERRED_PENDING_EXPORT"))
+	v.validate("/components/schemas/EventRequest", event("police", "DECLARED")) // well-formed, but not police's to post
+	revocation := []byte(`{"reasonCode":"EXPORTER_REQUEST","actor":"commerce-officer-2"}`)
+	v.validate("/components/schemas/RevocationRequest", revocation)
+	const (
+		traceSpec   = "/v1/vehicles/{vin}/trace"
+		eventsSpec  = "/v1/vehicles/{vin}/events"
+		licenceSpec = "/v1/licences/{no}"
+		revokeSpec  = "/v1/licences/{no}/revocation"
+	)
 
 	calls := []call{
 		{"health", "GET", "/healthz", "/healthz", nil, nil, 200, ""},
@@ -480,6 +515,33 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 		{"uscc", "GET", "/v1/usccs/91440300192317458F", "/v1/usccs/{code}", nil, nil, 200, ""},
 		{"bad uscc", "GET", "/v1/usccs/9144O3", "/v1/usccs/{code}", nil, nil, 200, ""},
 		{"rulesets", "GET", "/v1/rulesets", "/v1/rulesets", nil, nil, 200, ""},
+		{"file anchored", "POST", "/v1/filings?wait=anchored", "/v1/filings", filing, nil, 201, ""},
+		{"document", "GET", "/v1/filings/" + rec.FilingID + "/document", "/v1/filings/{id}/document", nil, nil, 200, ""},
+		{"no document", "GET", "/v1/filings/Fnope/document", "/v1/filings/{id}/document", nil, nil, 404, gateway.ENOTFOUND},
+		{"event", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, event("police", "TRANSFERRED_PENDING_EXPORT"), nil, 201, ""},
+		{"event forbidden", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, event("police", "DECLARED"), nil, 403, gateway.EFORBIDDEN},
+		{"event own type", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, event("commerce", "FILED"), nil, 400, gateway.EINVALID},
+		{"event bad vin", "POST", "/v1/vehicles/LSJA24U6OJG269225/events", eventsSpec, event("customs", "DECLARED"), nil, 400, gateway.EINVALID},
+		{"event unknown field", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, []byte(`{"org":"customs","type":"DECLARED","actor":"c1","ownerName":"x"}`), nil, 400, gateway.EUNKNOWNFIELD},
+		{"event media", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, event("customs", "DECLARED"), []string{"Content-Type", "text/plain"}, 415, gateway.EUNSUPPORTEDMEDIA},
+		{"trace", "GET", "/v1/vehicles/" + rec.VIN + "/trace?pageSize=1", traceSpec, nil, nil, 200, ""},
+		{"trace next page", "GET", "/v1/vehicles/" + rec.VIN + "/trace?pageSize=200&bookmark=1", traceSpec, nil, nil, 200, ""},
+		{"trace empty", "GET", "/v1/vehicles/LFV2A21KXG4000018/trace", traceSpec, nil, nil, 200, ""},
+		{"trace bad vin", "GET", "/v1/vehicles/LSJA24U6OJG269225/trace", traceSpec, nil, nil, 400, gateway.EINVALID},
+		{"trace bad page size", "GET", "/v1/vehicles/" + rec.VIN + "/trace?pageSize=201", traceSpec, nil, nil, 400, gateway.EINVALID},
+		{"trace bad bookmark", "GET", "/v1/vehicles/" + rec.VIN + "/trace?bookmark=x", traceSpec, nil, nil, 400, gateway.EINVALID},
+		{"issue licence", "POST", "/v1/licences", "/v1/licences", licence, nil, 201, ""},
+		{"issue licence again", "POST", "/v1/licences", "/v1/licences", licence, nil, 409, gateway.ECONFLICT},
+		{"issue licence invalid", "POST", "/v1/licences", "/v1/licences", []byte(`{"licenceNo":"26-AB-000902","lines":[]}`), nil, 400, gateway.EINVALID},
+		{"issue licence unknown field", "POST", "/v1/licences", "/v1/licences", []byte(`{"licenceNo":"26-AB-000902","holderName":"x"}`), nil, 400, gateway.EUNKNOWNFIELD},
+		{"get licence", "GET", "/v1/licences/" + licenceNo, licenceSpec, nil, nil, 200, ""},
+		{"no licence", "GET", "/v1/licences/26-AB-999999", licenceSpec, nil, nil, 404, gateway.ENOTFOUND},
+		{"bad licence no", "GET", "/v1/licences/26-ab-1", licenceSpec, nil, nil, 400, gateway.EINVALID},
+		{"revoke licence", "POST", "/v1/licences/" + licenceNo + "/revocation", revokeSpec, revocation, nil, 200, ""},
+		{"revoke licence again", "POST", "/v1/licences/" + licenceNo + "/revocation", revokeSpec, revocation, nil, 409, gateway.ECONFLICT},
+		{"revoke no licence", "POST", "/v1/licences/26-AB-999999/revocation", revokeSpec, revocation, nil, 404, gateway.ENOTFOUND},
+		{"revoke bad reason", "POST", "/v1/licences/" + licenceNo + "/revocation", revokeSpec, []byte(`{"reasonCode":"changed my mind","actor":"c2"}`), nil, 400, gateway.EINVALID},
+		{"licence trace", "GET", "/v1/vehicles/" + licenceVIN + "/trace", traceSpec, nil, nil, 200, ""},
 	}
 	for _, c := range calls {
 		t.Run(c.name, func(t *testing.T) {
@@ -504,9 +566,180 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 				require.NoError(t, json.Unmarshal(w.Body.Bytes(), &b))
 				assert.Equal(t, a.FilingID, b.FilingID, "a replay answers the filing the key created")
 			}
+			checkLedgerAnswer(t, c.name, w.Body.Bytes(), rec)
 			v.response(c.method, c.specPath, w.Code, w.Header(), w.Body.Bytes())
 		})
 	}
+}
+
+// checkLedgerAnswer checks what the schemas cannot: that the answers of the ledger routes say
+// what TestOpenAPIResponsesMatchSchemas asked for.
+func checkLedgerAnswer(t *testing.T, name string, body []byte, rec gateway.FilingRecord) {
+	t.Helper()
+	switch name {
+	case "replay", "get filing", "file anchored":
+		var r gateway.FilingRecord
+		require.NoError(t, json.Unmarshal(body, &r))
+		if assert.NotNil(t, r.Receipt) {
+			assert.Equal(t, gateway.ReceiptCommitted, r.Receipt.Status, "embedded filings are answered once anchored")
+		}
+	case "document":
+		sum := sha256.Sum256(body)
+		assert.Equal(t, rec.DocHash, "sha256:"+hex.EncodeToString(sum[:]), "the document is the one docHash names")
+	case "trace", "trace next page", "trace empty", "licence trace":
+		var p gateway.TracePage
+		require.NoError(t, json.Unmarshal(body, &p))
+		var types []string
+		for _, e := range p.Events {
+			types = append(types, e.Type)
+		}
+		switch name {
+		case "trace":
+			assert.Equal(t, []string{"FILED"}, types)
+			assert.Equal(t, "1", p.NextBookmark)
+			assert.Greater(t, p.Total, 1)
+		case "trace next page":
+			assert.Contains(t, types, "TRANSFERRED_PENDING_EXPORT")
+			assert.Empty(t, p.NextBookmark)
+		case "trace empty":
+			assert.Zero(t, p.Total)
+			assert.NotNil(t, p.Events)
+		case "licence trace":
+			assert.Equal(t, []string{"LICENCE_ISSUED", "LICENCE_REVOKED"}, types)
+		}
+	case "issue licence", "get licence", "revoke licence":
+		var r struct {
+			Licence gateway.Licence  `json:"licence"`
+			Receipt *gateway.Receipt `json:"receipt"`
+		}
+		require.NoError(t, json.Unmarshal(body, &r))
+		want := map[string]string{"issue licence": "ISSUED", "get licence": "ISSUED", "revoke licence": "REVOKED"}[name]
+		assert.Equal(t, want, r.Licence.Status)
+		assert.Equal(t, name != "get licence", r.Receipt != nil, "writes carry a receipt, reads none")
+	}
+}
+
+// TestOpenAPITamperedDocument edits a stored document behind the gateway's back and checks
+// that both filing reads answer the documented 409 DOC_TAMPERED.
+func TestOpenAPITamperedDocument(t *testing.T) {
+	dir := t.TempDir()
+	s := openTestServer(t, dir)
+	w := s.post("/v1/filings", fixture(t, "clean-m1-kz"))
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	var rec gateway.FilingRecord
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &rec))
+	require.NoError(t, s.store.Close())
+	require.NoError(t, s.ledger.Close())
+
+	db, err := bolt.Open(filepath.Join(dir, "ucx.db"), 0o600, nil)
+	require.NoError(t, err)
+	require.NoError(t, db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("documents"))
+		require.NotNil(t, b)
+		doc := b.Get([]byte(rec.DocHash))
+		require.NotNil(t, doc)
+		return b.Put([]byte(rec.DocHash), append(bytes.TrimSuffix(bytes.Clone(doc), []byte("}")), []byte(`,"x":1}`)...))
+	}))
+	require.NoError(t, db.Close())
+
+	s2 := openTestServer(t, dir)
+	v := newSpecValidator(t)
+	for target, specPath := range map[string]string{
+		"/v1/filings/" + rec.FilingID:               "/v1/filings/{id}",
+		"/v1/filings/" + rec.FilingID + "/document": "/v1/filings/{id}/document",
+	} {
+		g := s2.do(http.MethodGet, target, nil)
+		require.Equal(t, http.StatusConflict, g.Code, g.Body.String())
+		code, _ := errorOf(t, g.Body.Bytes())
+		assert.Equal(t, gateway.EDOCTAMPERED, code)
+		v.response(http.MethodGet, specPath, g.Code, g.Header(), g.Body.Bytes())
+	}
+}
+
+// TestOpenAPIEventTypes checks the event types of the spec against the chaincode: the
+// EventPoster table (read from its source, so that a type added there is missed here) and the
+// contract's answers.
+func TestOpenAPIEventTypes(t *testing.T) {
+	spec := loadSpec(t)
+	schemasObj := obj(t, obj(t, spec, "components"), "schemas")
+	reqType := obj(t, obj(t, obj(t, schemasObj, "EventRequest"), "properties"), "type")
+	postedBy := obj(t, reqType, "x-posted-by")
+
+	// The chaincode's table, from chaincode/*.go: type -> MSP ID.
+	mspOf := map[string]string{"MSPCommerce": chaincode.MSPCommerce, "MSPCustoms": chaincode.MSPCustoms, "MSPPolice": chaincode.MSPPolice}
+	table := map[string]string{}
+	files, err := filepath.Glob(filepath.Join("..", "..", "chaincode", "*.go"))
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		require.NoError(t, err)
+		ast.Inspect(f, func(n ast.Node) bool {
+			vs, ok := n.(*ast.ValueSpec)
+			if !ok || len(vs.Names) != 1 || vs.Names[0].Name != "eventPoster" || len(vs.Values) != 1 {
+				return true
+			}
+			lit, ok := vs.Values[0].(*ast.CompositeLit)
+			require.True(t, ok, "eventPoster is not a map literal")
+			for _, el := range lit.Elts {
+				kv := el.(*ast.KeyValueExpr)
+				key, err := strconv.Unquote(kv.Key.(*ast.BasicLit).Value)
+				require.NoError(t, err)
+				msp, ok := mspOf[kv.Value.(*ast.Ident).Name]
+				require.True(t, ok, "eventPoster[%s] is not an MSP constant", key)
+				table[key] = msp
+			}
+			return false
+		})
+	}
+	require.NotEmpty(t, table, "chaincode/*.go declares no eventPoster table")
+
+	got := map[string]string{}
+	for typ, org := range postedBy {
+		got[typ] = gateway.MSPID(org.(string))
+		msp, ok := chaincode.EventPoster(typ)
+		assert.True(t, ok, "the chaincode refuses event type %s", typ)
+		assert.Equal(t, msp, got[typ], "who may post %s", typ)
+	}
+	assert.Equal(t, table, got, "x-posted-by differs from the chaincode's eventPoster table")
+
+	var enum []string
+	for _, e := range reqType["enum"].([]any) {
+		enum = append(enum, e.(string))
+	}
+	assert.ElementsMatch(t, slices.Collect(maps.Keys(table)), enum, "EventRequest.type enum")
+	for _, own := range []string{chaincode.EventFiled, chaincode.EventLicenceIssued, chaincode.EventLicenceRevoked} {
+		_, ok := chaincode.EventPoster(own)
+		assert.False(t, ok, "%s is written only by its own function", own)
+		enum = append(enum, own)
+	}
+	traceType := obj(t, obj(t, obj(t, schemasObj, "TraceEvent"), "properties"), "type")
+	var traceEnum []string
+	for _, e := range traceType["enum"].([]any) {
+		traceEnum = append(traceEnum, e.(string))
+	}
+	assert.ElementsMatch(t, enum, traceEnum, "TraceEvent.type enum")
+
+	// The route's description lists each type under the organisation that may post it.
+	desc, _ := operations(t, spec)["POST /v1/vehicles/{vin}/events"]["description"].(string)
+	for _, line := range strings.Split(desc, "\n") {
+		org, rest, ok := strings.Cut(strings.TrimPrefix(line, "- `"), "`")
+		if !ok || !strings.HasPrefix(line, "- `") || gateway.MSPID(org) == "" {
+			continue
+		}
+		for typ, msp := range table {
+			if msp == gateway.MSPID(org) {
+				assert.Contains(t, rest, "`"+typ+"`", "the events route lists %s under %s", typ, org)
+			} else {
+				assert.NotContains(t, rest, "`"+typ+"`", "the events route lists %s under %s", typ, org)
+			}
+		}
+		delete(mspOf, map[string]string{"commerce": "MSPCommerce", "customs": "MSPCustoms", "police": "MSPPolice"}[org])
+	}
+	assert.Empty(t, mspOf, "the events route description lacks a line per organisation")
 }
 
 // TestOpenAPIExamples validates every example of the spec against the schema beside it.
