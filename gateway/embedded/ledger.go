@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -69,10 +70,34 @@ type Ledger struct {
 	maxTxs   int
 	now      func() time.Time
 
+	stats ledgerCounters
+
 	reqs   chan *request
 	closed chan struct{}
 	done   sync.WaitGroup
 	once   sync.Once
+}
+
+// LedgerStats counts the committer's work since the ledger was opened.
+type LedgerStats struct {
+	Blocks     int64         `json:"blocks"`
+	Txs        int64         `json:"txs"`
+	Refused    int64         `json:"refused"`
+	Execute    time.Duration `json:"execute"` // running the chaincode
+	Sync       time.Duration `json:"sync"`    // appending blocks to the log and fdatasync
+	Apply      time.Duration `json:"apply"`   // applying blocks to the world state
+	QueueWaits int64         `json:"-"`
+}
+
+type ledgerCounters struct {
+	blocks, txs, refused, execute, sync, apply atomic.Int64
+}
+
+// Stats returns the committer's counters.
+func (l *Ledger) Stats() LedgerStats {
+	c := &l.stats
+	return LedgerStats{Blocks: c.blocks.Load(), Txs: c.txs.Load(), Refused: c.refused.Load(),
+		Execute: time.Duration(c.execute.Load()), Sync: time.Duration(c.sync.Load()), Apply: time.Duration(c.apply.Load())}
 }
 
 type request struct {
@@ -332,11 +357,23 @@ func packArgs(fn string, args []string) [][]byte {
 	return out
 }
 
-// commitLoop is the single committer: it gathers the queued transactions into a block,
-// executes them in order, writes the block and the state in one fsync'd bbolt transaction,
-// then answers every caller.
+// commitLoop is the executor, the first of the committer's two stages: it gathers queued
+// transactions into a block and executes them in order against the world state plus the
+// blocks the writer has not applied yet, then hands the block to the writer and goes on with
+// the next one while the writer makes it durable. Callers are answered by the writer.
 func (l *Ledger) commitLoop() {
 	defer l.done.Done()
+	blocks := make(chan *pendingBlock, 1)
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		l.writeLoop(blocks)
+	}()
+	defer func() {
+		close(blocks)
+		<-writerDone
+	}()
+	ex := &executor{l: l, overlay: map[string]overlayWrite{}}
 	for {
 		var first *request
 		select {
@@ -346,7 +383,7 @@ func (l *Ledger) commitLoop() {
 			for {
 				select {
 				case r := <-l.reqs:
-					l.commit([]*request{r})
+					blocks <- ex.execute([]*request{r})
 				default:
 					return
 				}
@@ -364,26 +401,58 @@ func (l *Ledger) commitLoop() {
 			}
 		}
 		timer.Stop()
-		l.commit(batch)
+		blocks <- ex.execute(batch)
 	}
 }
 
-// commit executes a batch of transactions in order against the world state, appends the
-// block of those the chaincode accepted to the block log (one fdatasync), applies it to the
-// world state, and answers every caller.
-func (l *Ledger) commit(batch []*request) {
-	results := make([]result, len(batch))
-	var b *Block
-	var owners []int
-	err := l.db.View(func(tx *bolt.Tx) error {
-		overlay := map[string]Write{}
+// pendingBlock is an executed block on its way to disk, with the answers to give.
+type pendingBlock struct {
+	batch   []*request
+	results []result
+	block   *Block // nil when the chaincode refused every transaction
+	owners  []int  // batch index of each transaction in block
+	err     error  // the executor could not run the batch
+}
+
+// overlayWrite is a write of a block handed to the writer, tagged with its block number.
+type overlayWrite struct {
+	Write
+	block uint64
+}
+
+// executor holds what only the executor goroutine touches: the next block's number and
+// previous hash, and the writes of blocks not yet known to be applied.
+type executor struct {
+	l        *Ledger
+	next     uint64
+	prevHash string
+	started  bool
+	overlay  map[string]overlayWrite
+}
+
+func (ex *executor) execute(batch []*request) *pendingBlock {
+	l := ex.l
+	p := &pendingBlock{batch: batch, results: make([]result, len(batch))}
+	start := time.Now()
+	p.err = l.db.View(func(tx *bolt.Tx) error {
+		applied := stateHeight(tx)
+		if !ex.started {
+			ex.next, ex.prevHash, ex.started = applied, l.lastHash, true
+		}
+		// Blocks the world state already holds need no overlay.
+		for k, w := range ex.overlay {
+			if w.block < applied {
+				delete(ex.overlay, k)
+			}
+		}
 		state := tx.Bucket(bucketState)
+		local := map[string]Write{} // writes of earlier transactions in this block
 		read := func(key string) ([]byte, error) {
-			if w, ok := overlay[key]; ok {
-				if w.Delete {
-					return nil, nil
-				}
-				return append([]byte(nil), w.Value...), nil
+			if w, ok := local[key]; ok {
+				return liveValue(w), nil
+			}
+			if w, ok := ex.overlay[key]; ok {
+				return liveValue(w.Write), nil
 			}
 			return append([]byte(nil), state.Get([]byte(key))...), nil
 		}
@@ -394,39 +463,77 @@ func (l *Ledger) commit(batch []*request) {
 			st.ts = timestamppb.New(now)
 			resp := l.invoke(st)
 			if resp.Status >= shim.ERRORTHRESHOLD {
-				results[i].err = contract.ChaincodeError(resp.Message)
+				p.results[i].err = contract.ChaincodeError(resp.Message)
 				continue
 			}
 			writes := st.sortedWrites()
 			for _, w := range writes {
-				overlay[w.Key] = w
+				local[w.Key] = w
 			}
 			fn, params := st.GetFunctionAndParameters()
 			txs = append(txs, Tx{TxID: st.txID, MSPID: r.mspID, Function: fn, Args: params,
 				Timestamp: now.Format(time.RFC3339Nano), Writes: writes, Event: st.event})
-			owners = append(owners, i)
-			results[i].payload = resp.Payload
+			p.owners = append(p.owners, i)
+			p.results[i].payload = resp.Payload
 		}
-		if len(txs) > 0 {
-			root := merkleRoot(txHashes(txs))
-			b = &Block{Number: stateHeight(tx), PrevHash: l.lastHash, DataHash: hex.EncodeToString(root[:]),
-				Timestamp: now.Format(time.RFC3339Nano), Txs: txs}
+		if len(txs) == 0 {
+			return nil
 		}
+		root := merkleRoot(txHashes(txs))
+		p.block = &Block{Number: ex.next, PrevHash: ex.prevHash, DataHash: hex.EncodeToString(root[:]),
+			Timestamp: now.Format(time.RFC3339Nano), Txs: txs}
+		for k, w := range local {
+			ex.overlay[k] = overlayWrite{Write: w, block: ex.next}
+		}
+		ex.next++
+		ex.prevHash = p.block.HeaderHash()
 		return nil
 	})
-	if err == nil && b != nil {
-		err = l.write(b)
+	l.stats.execute.Add(int64(time.Since(start)))
+	l.stats.refused.Add(int64(len(batch) - len(p.owners)))
+	return p
+}
+
+func liveValue(w Write) []byte {
+	if w.Delete {
+		return nil
 	}
-	failed := err
-	for ti, i := range owners {
-		if failed != nil {
-			results[i] = result{err: gateway.Wrap(failed, gateway.EUNAVAILABLE, "the ledger could not write its block", "账本区块写入失败")}
-			continue
+	return append([]byte(nil), w.Value...)
+}
+
+// writeLoop is the writer, the second stage: it appends each block to the log (fdatasync),
+// applies it to the world state and answers its callers. After a failed write every later
+// block is refused too: they were executed on top of the lost one.
+func (l *Ledger) writeLoop(blocks <-chan *pendingBlock) {
+	var broken error
+	for p := range blocks {
+		err := p.err
+		if err == nil && broken != nil {
+			err = broken
 		}
-		results[i].receipt = gateway.Receipt{Ledger: gateway.LedgerEmbedded, TxID: b.Txs[ti].TxID, Block: b.Number, Status: gateway.ReceiptCommitted}
-	}
-	for i, r := range batch {
-		r.res <- results[i]
+		if err == nil && p.block != nil {
+			if err = l.write(p.block); err != nil {
+				broken = err
+			} else {
+				l.stats.blocks.Add(1)
+				l.stats.txs.Add(int64(len(p.block.Txs)))
+			}
+		}
+		for ti, i := range p.owners {
+			if err != nil {
+				p.results[i] = result{err: gateway.Wrap(err, gateway.EUNAVAILABLE, "the ledger could not write its block", "账本区块写入失败")}
+				continue
+			}
+			p.results[i].receipt = gateway.Receipt{Ledger: gateway.LedgerEmbedded, TxID: p.block.Txs[ti].TxID, Block: p.block.Number, Status: gateway.ReceiptCommitted}
+		}
+		if p.err != nil {
+			for i := range p.results {
+				p.results[i] = result{err: gateway.Wrap(p.err, gateway.EUNAVAILABLE, "the ledger could not execute", "账本无法执行交易")}
+			}
+		}
+		for i, r := range p.batch {
+			r.res <- p.results[i]
+		}
 	}
 }
 
@@ -436,11 +543,15 @@ func (l *Ledger) write(b *Block) error {
 	if err != nil {
 		return err
 	}
+	t0 := time.Now()
 	if err := l.log.append(data); err != nil {
 		return err
 	}
+	t1 := time.Now()
+	l.stats.sync.Add(int64(t1.Sub(t0)))
 	l.lastHash = b.HeaderHash()
 	// The block is durable: should applying it fail, the next open replays it.
+	defer func() { l.stats.apply.Add(int64(time.Since(t1))) }()
 	return l.db.Update(func(tx *bolt.Tx) error { return applyBlock(tx, b) })
 }
 

@@ -1,6 +1,8 @@
 package embedded_test
 
 import (
+	"os"
+	"strconv"
 	"context"
 	"fmt"
 	"sync"
@@ -101,7 +103,7 @@ func TestLedgerThroughputProbe(t *testing.T) {
 	}
 	l := openLedger(t, t.TempDir())
 	defer l.Close()
-	c := contract.New(l)
+	c := contract.New(l, contract.WithInflight(inflightProbe()))
 	ctx := context.Background()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -120,7 +122,7 @@ func TestLedgerThroughputProbe(t *testing.T) {
 	wg.Wait()
 	el := time.Since(start)
 	h, _ := l.Height()
-	t.Logf("%d events in %v = %.0f/s; %d blocks, %.2f ms/block", 64*300, el, 64*300/el.Seconds(), h, float64(el.Microseconds())/1000/float64(h))
+	t.Logf("%d events in %v = %.0f/s; %d blocks, %.2f ms/block; %+v", 64*300, el, 64*300/el.Seconds(), h, float64(el.Microseconds())/1000/float64(h), l.Stats())
 }
 
 func TestLedgerConformance(t *testing.T) {
@@ -129,4 +131,11 @@ func TestLedgerConformance(t *testing.T) {
 		t.Cleanup(func() { l.Close() })
 		return contract.New(l)
 	})
+}
+
+func inflightProbe() int {
+	if v, err := strconv.Atoi(os.Getenv("UCX_PROBE_INFLIGHT")); err == nil {
+		return v
+	}
+	return 4
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared settings and helpers for the deploy/fabric scripts. Source it from bash:
 #   . deploy/fabric/scripts/env.sh
 # It only defines variables and functions; it starts nothing.
@@ -80,18 +81,35 @@ user_key() {
 }
 user_cert() { echo "$(user_dir "$1" "$2")/msp/signcerts/$2@$(org_domain "$1")-cert.pem"; }
 
-# as_admin ORG: point the peer CLI at ORG's peer as ORG's Admin. Use it in a subshell only:
-#   (as_admin customs; peer channel join -b "$BLOCK")
-as_admin() {
+# Fabric's default log format is coloured; the logs here are files, so drop the colour codes.
+FAB_LOG_FORMAT='%{time:2006-01-02 15:04:05.000 MST} %{id:04x} %{level:.4s} [%{module}] %{shortfunc} -> %{message}'
+
+# as_user ORG USER: point the peer CLI at ORG's peer as USER (Admin, User1). Use it in a
+# subshell only:  (as_user customs Admin; peer channel join -b "$BLOCK")
+as_user() {
   export FABRIC_CFG_PATH=$CFG
+  export FABRIC_LOGGING_FORMAT=$FAB_LOG_FORMAT
   export CORE_PEER_LOCALMSPID=$(org_msp "$1")
-  export CORE_PEER_MSPCONFIGPATH=$(user_dir "$1" Admin)/msp
+  export CORE_PEER_MSPCONFIGPATH=$(user_dir "$1" "$2")/msp
   export CORE_PEER_ADDRESS=$(peer_addr "$1")
   export CORE_PEER_TLS_ENABLED=true
   export CORE_PEER_TLS_ROOTCERT_FILE=$(peer_tlsca "$1")
 }
+as_admin() { as_user "$1" Admin; }
+
+# scrub_fabric_env: drop CORE_* and ORDERER_* variables inherited from the caller, so only the
+# settings these scripts pass reach the peer, the orderer, the CLI and the chaincode.
+scrub_fabric_env() {
+  local v
+  for v in $(compgen -e); do
+    case $v in CORE_* | ORDERER_*) say "ignoring $v from the environment"; unset "$v" ;; esac
+  done
+}
 
 say() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# since T0: seconds elapsed since T0 (an $EPOCHREALTIME value), with one decimal.
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 # die MSG [LOG...]: print MSG and the tail of each log, then exit 1.
 die() {
@@ -114,23 +132,42 @@ need_bins() {
 }
 
 # start_bg NAME LOG CMD...: start CMD detached (own session, stdin closed, output to LOG) and
-# record "PID CMD" in $PIDS/NAME.pid for network-down.sh.
+# record "PID BINARY" in $PIDS/NAME.pid for network-down.sh. CMD may start with `env VAR=...`;
+# env and setsid exec the binary, so PID is the binary's own.
 start_bg() {
-  local name=$1 log=$2 pid
+  local name=$1 log=$2 bin a
   shift 2
+  for a in "$@"; do
+    case $a in env | *=*) continue ;; *) bin=$a; break ;; esac
+  done
   mkdir -p "$PIDS" "$(dirname "$log")"
-  setsid "$@" </dev/null >"$log" 2>&1 &
-  pid=$!
-  echo "$pid $1" >"$PIDS/$name.pid"
+  if [[ $- == *m* ]]; then
+    "$@" </dev/null >"$log" 2>&1 &        # job control on: the job has its own group already
+  else
+    setsid "$@" </dev/null >"$log" 2>&1 & # not a group leader, so setsid execs without forking
+  fi
+  echo "$! $bin" >"$PIDS/$name.pid"
 }
 
-pid_of() { [ -f "$PIDS/$1.pid" ] && read -r p _ <"$PIDS/$1.pid" && echo "$p"; }
+pid_of() { local p; [ -f "$PIDS/$1.pid" ] && read -r p _ <"$PIDS/$1.pid" && echo "$p"; }
+
+# ours PID BINARY: PID still runs BINARY, as recorded by start_bg (guards against PID reuse).
+ours() {
+  local exe
+  [ -n "$1" ] && [ -d "/proc/$1" ] || return 1
+  exe=$(tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | head -n1) || return 1
+  [ "$exe" = "$2" ] || [ "$(basename -- "$exe")" = "$(basename -- "$2")" ]
+}
 
 # alive NAME LOG: die with LOG's tail if the process recorded as NAME has exited.
 alive() {
   local p
   p=$(pid_of "$1") || die "$1: no pid file in $PIDS" "$2"
-  kill -0 "$p" 2>/dev/null || die "$1 (pid $p) has exited" "$2"
+  kill -0 "$p" 2>/dev/null && return 0
+  local st=0
+  wait "$p" 2>/dev/null || st=$?    # the exit status, when this shell started it
+  [ "$st" = 127 ] && st=unknown
+  die "$1 (pid $p) has exited (status $st)" "$2"
 }
 
 tcp_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
