@@ -30,9 +30,27 @@ lint: ## gofmt and go vet; any finding fails
 	$(GO) vet $(PKGS)
 
 .PHONY: test
-test: lint ## lint, every test (-race -shuffle=on), then a short fuzz of every parser
+test: lint ## lint, every test (-race -shuffle=on), the integration tests on a real Fabric network, a short fuzz
 	$(GO) test -race -shuffle=on -count=1 $(PKGS)
+	bash scripts/integration.sh
 	bash scripts/fuzz-smoke.sh
+
+.PHONY: test-integration
+test-integration: ## only the integration tests: starts a Fabric network, runs them, stops it
+	bash scripts/integration.sh
+
+.PHONY: fabric-up
+fabric-up: ## start the local 3-org Fabric network and deploy the chaincode (cmd/exportcc)
+	bash deploy/fabric/scripts/network-up.sh
+	bash deploy/fabric/scripts/deploy-cc.sh
+
+.PHONY: fabric-down
+fabric-down: ## stop the local Fabric network (safe to repeat)
+	bash deploy/fabric/scripts/network-down.sh
+
+.PHONY: run-fabric
+run-fabric: ## the gateway on the local Fabric network (after make fabric-up)
+	UCX_FABRIC_CONNECTION=$(CURDIR)/deploy/fabric/run/connection.env $(GO) run ./cmd/exportgw --addr $(ADDR) --data-dir $(DATA_DIR)-fabric --ledger fabric
 
 .PHONY: fuzz
 fuzz: ## run every fuzz target for FUZZTIME (default 30s) each

@@ -61,7 +61,12 @@ func buildBinary(t *testing.T) string {
 // start runs the binary on a free port and waits for its "listening" log line.
 func start(t *testing.T, bin, dataDir string) *gatewayProc {
 	t.Helper()
-	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--data-dir", dataDir)
+	return startCmd(t, exec.Command(bin, "--addr", "127.0.0.1:0", "--data-dir", dataDir))
+}
+
+// startCmd runs an exportgw command and waits for its "listening" log line.
+func startCmd(t *testing.T, cmd *exec.Cmd) *gatewayProc {
+	t.Helper()
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = os.Stderr
