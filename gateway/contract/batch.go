@@ -17,6 +17,7 @@ import (
 type batcher struct {
 	t     Transport
 	msp   string
+	max   int
 	queue chan *pending
 	slots chan struct{}
 }
@@ -34,8 +35,8 @@ type outcome struct {
 // submitTimeout bounds one ledger transaction.
 const submitTimeout = 2 * time.Minute
 
-func newBatcher(t Transport, mspID string, inflight int) *batcher {
-	b := &batcher{t: t, msp: mspID, queue: make(chan *pending, 8192), slots: make(chan struct{}, max(inflight, 1))}
+func newBatcher(t Transport, mspID string, inflight, maxItems int) *batcher {
+	b := &batcher{t: t, msp: mspID, max: maxItems, queue: make(chan *pending, 8192), slots: make(chan struct{}, max(inflight, 1))}
 	go b.run()
 	return b
 }
@@ -58,7 +59,7 @@ func (b *batcher) run() {
 		b.slots <- struct{}{} // while every slot is busy, items gather in the queue
 		items := []*pending{p}
 	drain:
-		for len(items) < chaincode.MaxBatchItems {
+		for len(items) < b.max {
 			select {
 			case q := <-b.queue:
 				items = append(items, q)

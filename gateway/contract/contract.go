@@ -62,21 +62,26 @@ type Option func(*options)
 
 type options struct {
 	inflight int
+	maxBatch int
 }
 
 // WithInflight sets how many transactions per organisation may be in flight at once before
 // further events wait and are batched into one transaction (default 4).
 func WithInflight(n int) Option { return func(o *options) { o.inflight = n } }
 
+// WithMaxBatch caps how many items one transaction carries (default chaincode.MaxBatchItems;
+// 1 sends every item as its own transaction, for comparison).
+func WithMaxBatch(n int) Option { return func(o *options) { o.maxBatch = n } }
+
 // New returns a Client over t.
 func New(t Transport, opts ...Option) *Client {
-	o := options{inflight: 4}
+	o := options{inflight: 4, maxBatch: chaincode.MaxBatchItems}
 	for _, f := range opts {
 		f(&o)
 	}
 	c := &Client{t: t, batchers: map[string]*batcher{}}
 	for _, m := range []string{gateway.MSPCommerce, gateway.MSPCustoms, gateway.MSPPolice} {
-		c.batchers[m] = newBatcher(t, m, o.inflight)
+		c.batchers[m] = newBatcher(t, m, o.inflight, min(max(o.maxBatch, 1), chaincode.MaxBatchItems))
 	}
 	return c
 }

@@ -1,8 +1,6 @@
 package embedded_test
 
 import (
-	"os"
-	"strconv"
 	"context"
 	"fmt"
 	"sync"
@@ -76,6 +74,7 @@ func BenchmarkLedgerEvents64(b *testing.B) {
 	c := contract.New(l)
 	ctx := context.Background()
 	var n atomic.Int64
+	b.Cleanup(func() { b.Logf("%+v", l.Stats()) })
 	b.ResetTimer()
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -97,45 +96,10 @@ func BenchmarkLedgerEvents64(b *testing.B) {
 	b.ReportMetric(float64(n.Load())/time.Since(start).Seconds(), "events/s")
 }
 
-func TestLedgerThroughputProbe(t *testing.T) {
-	if testing.Short() {
-		t.Skip()
-	}
-	l := openLedger(t, t.TempDir())
-	defer l.Close()
-	c := contract.New(l, contract.WithInflight(inflightProbe()))
-	ctx := context.Background()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for p := range 64 {
-		wg.Go(func() {
-			for i := range 300 {
-				vin := fmt.Sprintf("LSJA24U62JG%06d", (p*300+i)%1000)
-				_, err := c.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: vin, Type: "DECLARED", EvidenceHash: "sha256:" + fmt.Sprintf("%064x", i), Actor: "customs-1"})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	el := time.Since(start)
-	h, _ := l.Height()
-	t.Logf("%d events in %v = %.0f/s; %d blocks, %.2f ms/block; %+v", 64*300, el, 64*300/el.Seconds(), h, float64(el.Microseconds())/1000/float64(h), l.Stats())
-}
-
 func TestLedgerConformance(t *testing.T) {
 	gatewaytest.TestLedger(t, func(t *testing.T) gateway.Ledger {
 		l := openLedger(t, t.TempDir())
 		t.Cleanup(func() { l.Close() })
 		return contract.New(l)
 	})
-}
-
-func inflightProbe() int {
-	if v, err := strconv.Atoi(os.Getenv("UCX_PROBE_INFLIGHT")); err == nil {
-		return v
-	}
-	return 4
 }

@@ -29,7 +29,7 @@ var (
 	netErr  error
 )
 
-func network(t *testing.T) *fabric.Transport {
+func network(t testing.TB) *fabric.Transport {
 	t.Helper()
 	netOnce.Do(func() {
 		get, err := fabric.EnvLookup()
@@ -91,3 +91,5 @@ func TestTranslate(t *testing.T) {
 		})
 	}
 }
+
+func benchNetwork(b *testing.B) *fabric.Transport { return network(b) }
