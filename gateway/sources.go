@@ -136,3 +136,33 @@ type DestinationSource interface {
 	// Destination returns a destination's regime; ENOTFOUND when unknown.
 	Destination(ctx context.Context, country string) (*Destination, error)
 }
+
+// LookupRequest names what one filing needs looked up; an empty key skips its look-ups (a
+// malformed VIN or USCC is rejected by the identity rules without asking any agency).
+type LookupRequest struct {
+	VIN          string
+	LicenceNo    string
+	ExporterUSCC string
+	Country      string
+}
+
+// LookupResult holds every look-up answer of a filing, or the error of each. A nil answer
+// with a nil error means the look-up was not made.
+type LookupResult struct {
+	Police         *PoliceRecord
+	PoliceErr      error
+	Maintenance    []MaintenanceRecord
+	MaintenanceErr error
+	Licence        *Licence
+	LicenceErr     error
+	Exporter       *Exporter
+	ExporterErr    error
+	Destination    *Destination
+	DestinationErr error
+}
+
+// Lookups answers all the look-ups of a filing at once: the filing check's one door to the
+// agency systems (in parallel directly, or through a cache in one round trip).
+type Lookups interface {
+	Lookup(ctx context.Context, req LookupRequest) *LookupResult
+}

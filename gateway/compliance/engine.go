@@ -33,16 +33,7 @@ type Input struct {
 	USCC   identity.USCC // parsed /exporter/uscc
 	Today  time.Time     // the date the check runs (UTC midnight)
 
-	Police         *gateway.PoliceRecord
-	PoliceErr      error
-	Maintenance    []gateway.MaintenanceRecord
-	MaintenanceErr error
-	Licence        *gateway.Licence
-	LicenceErr     error
-	Exporter       *gateway.Exporter
-	ExporterErr    error
-	Destination    *gateway.Destination
-	DestinationErr error
+	gateway.LookupResult
 
 	cfg Config
 }

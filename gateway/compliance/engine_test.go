@@ -29,6 +29,8 @@ func cleanInput(t testing.TB) *compliance.Input {
 		VIN:    identity.ParseVIN(v.VIN),
 		USCC:   identity.ParseUSCC(f.Exporter.USCC),
 		Today:  time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC),
+	}
+	in.LookupResult = gateway.LookupResult{
 		Police: &gateway.PoliceRecord{VIN: v.VIN, StatusCodes: []string{"A"}, RegistrationDate: v.RegistrationDate,
 			TransferPendingExport: true, TransferPendingExportDate: v.TransferPendingExportDate},
 		Maintenance: []gateway.MaintenanceRecord{

@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"sync"
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -22,7 +21,8 @@ import (
 	"github.com/ucx-export/ucx/schemas"
 )
 
-// Sources are the agency look-ups a filing is checked against.
+// Sources are the agency look-ups a filing is checked against. Its Lookup runs them in
+// parallel, straight to the sources.
 type Sources struct {
 	Police       gateway.PoliceSource
 	Maintenance  gateway.MaintenanceSource
@@ -36,7 +36,7 @@ type Sources struct {
 type Service struct {
 	store   gateway.Store
 	ledger  gateway.Ledger
-	sources Sources
+	lookups gateway.Lookups
 	schemas *schemas.Validator
 	engine  *compliance.Engine
 	now     func() time.Time
@@ -59,8 +59,8 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 func WithAsyncAnchoring() Option { return func(s *Service) { s.syncAnchor = false } }
 
 // New returns a Service.
-func New(store gateway.Store, ledger gateway.Ledger, sources Sources, v *schemas.Validator, engine *compliance.Engine, opts ...Option) *Service {
-	s := &Service{store: store, ledger: ledger, sources: sources, schemas: v, engine: engine, now: time.Now,
+func New(store gateway.Store, ledger gateway.Ledger, lookups gateway.Lookups, v *schemas.Validator, engine *compliance.Engine, opts ...Option) *Service {
+	s := &Service{store: store, ledger: ledger, lookups: lookups, schemas: v, engine: engine, now: time.Now,
 		syncAnchor: true, wake: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(s)
@@ -113,7 +113,14 @@ func (s *Service) Check(ctx context.Context, body []byte) (*Check, error) {
 		Today:  s.today(),
 	}
 	in.VIN.CheckModelYear(f.Vehicle.RegistrationDate.Time())
-	s.lookup(ctx, in)
+	req := gateway.LookupRequest{LicenceNo: f.LicenceNo, Country: f.DestinationCountry}
+	if in.VIN.Valid {
+		req.VIN = in.VIN.Normalized
+	}
+	if in.USCC.Valid {
+		req.ExporterUSCC = in.USCC.Normalized
+	}
+	in.LookupResult = *s.lookups.Lookup(ctx, req)
 	results := s.engine.Evaluate(rs, in)
 	return &Check{
 		Filing:         &f,
@@ -134,33 +141,6 @@ func (s *Service) today() time.Time {
 
 // chinaTime is China Standard Time (UTC+8, no DST): filing dates are Chinese calendar dates.
 var chinaTime = time.FixedZone("CST", 8*3600)
-
-// lookup runs the agency look-ups in parallel. A malformed VIN or USCC skips the look-ups
-// keyed by it: the identity rule already rejects the filing.
-func (s *Service) lookup(ctx context.Context, in *compliance.Input) {
-	var wg sync.WaitGroup
-	vin, f := in.VIN.Normalized, in.Filing
-	if in.VIN.Valid {
-		wg.Go(func() { in.Police, in.PoliceErr = s.sources.Police.VehicleStatus(ctx, vin) })
-		wg.Go(func() {
-			in.Maintenance, in.MaintenanceErr = s.sources.Maintenance.Records(ctx, vin)
-			if in.MaintenanceErr == nil && in.Maintenance == nil {
-				in.Maintenance = []gateway.MaintenanceRecord{}
-			}
-		})
-	}
-	if in.USCC.Valid {
-		wg.Go(func() { in.Exporter, in.ExporterErr = s.sources.Exporters.Exporter(ctx, in.USCC.Normalized) })
-	}
-	wg.Go(func() { in.Licence, in.LicenceErr = s.sources.Licences.Licence(ctx, f.LicenceNo) })
-	wg.Go(func() {
-		in.Destination, in.DestinationErr = s.sources.Destinations.Destination(ctx, f.DestinationCountry)
-		if gateway.ErrorCode(in.DestinationErr) == gateway.ENOTFOUND {
-			in.Destination, in.DestinationErr = nil, nil // no recorded access standard
-		}
-	})
-	wg.Wait()
-}
 
 func schemaError(vs []schemas.Violation) error {
 	e := gateway.Errorf(gateway.ESCHEMA, "the filing does not match its schema (%d problems)", "申报文件不符合数据规范（%d 处问题）", len(vs))
