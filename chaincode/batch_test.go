@@ -2,6 +2,7 @@ package chaincode_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,7 +33,11 @@ func TestRecordBatch(t *testing.T) {
 		filingItem(vin3, "F3"),
 		eventItem(vin1, "LICENCE_APPLIED"),
 	}
-	out := decode[[]chaincode.TraceEvent](t, h.ok(commerce, "RecordBatch", toJSON(t, items)))
+	res := decode[chaincode.BatchResult](t, h.ok(commerce, "RecordBatch", toJSON(t, items)))
+	assert.Equal(t, []int{0, 1, 1, 0, 2}, res.Seqs)
+	assert.Equal(t, "tx000002", res.TxID)
+	assert.Equal(t, "CommerceMSP", res.MSPID)
+	out := h.event()
 	require.Len(t, out, 5)
 	wantVIN := []string{vin1, vin2, vin1, vin3, vin1}
 	wantSeq := []int{0, 1, 1, 0, 2}
@@ -41,19 +46,20 @@ func TestRecordBatch(t *testing.T) {
 		assert.Equal(t, wantVIN[i], e.VIN, i)
 		assert.Equal(t, wantSeq[i], e.Seq, i)
 		assert.Equal(t, wantType[i], e.Type, i)
-		assert.Equal(t, "tx000002", e.TxID, "one transaction")
+		tr := decode[chaincode.TracePage](t, h.ok(commerce, "GetTrace", e.VIN, "1", strconv.Itoa(e.Seq)))
+		assert.Equal(t, res.TxID, tr.Events[0].TxID, "one transaction")
+		assert.Equal(t, res.Timestamp, tr.Events[0].Timestamp)
 	}
-	assert.Equal(t, out, h.event(), "one chaincode event carries every event")
 	assert.Equal(t, "3", string(h.stub.state["vehicle~"+vin1]))
 	assert.Equal(t, "2", string(h.stub.state["vehicle~"+vin2]))
 	a := decode[chaincode.FilingAnchor](t, h.ok(customs, "GetFiling", "F2"))
 	assert.Equal(t, 1, a.Seq)
 
 	// Customs batches its own events.
-	out = decode[[]chaincode.TraceEvent](t, h.ok(customs, "RecordBatch", toJSON(t, []chaincode.BatchItem{
+	res = decode[chaincode.BatchResult](t, h.ok(customs, "RecordBatch", toJSON(t, []chaincode.BatchItem{
 		eventItem(vin1, "DECLARED"), eventItem(vin2, "DECLARED"), eventItem(vin1, "RELEASED"),
 	})))
-	assert.Equal(t, []int{3, 2, 4}, []int{out[0].Seq, out[1].Seq, out[2].Seq})
+	assert.Equal(t, []int{3, 2, 4}, res.Seqs)
 }
 
 func TestRecordBatchAllOrNothing(t *testing.T) {
@@ -108,10 +114,10 @@ func TestRecordBatchMax(t *testing.T) {
 	for i := range items {
 		items[i] = filingItem(vinN(i%50), fmt.Sprintf("F%04d", i))
 	}
-	out := decode[[]chaincode.TraceEvent](t, h.ok(commerce, "RecordBatch", toJSON(t, items)))
+	out := decode[chaincode.BatchResult](t, h.ok(commerce, "RecordBatch", toJSON(t, items))).Seqs
 	require.Len(t, out, chaincode.MaxBatchItems)
-	for i, e := range out {
-		assert.Equal(t, i/50, e.Seq)
+	for i, seq := range out {
+		assert.Equal(t, i/50, seq)
 	}
 	assert.Equal(t, "10", string(h.stub.state["vehicle~"+vinN(7)]))
 }

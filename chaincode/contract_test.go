@@ -29,7 +29,7 @@ func TestRecordFiling(t *testing.T) {
 		Decision: "ACCEPTED", RulesetVersion: "2026-01-01", ExporterUSCC: uscc1, Actor: "user-42",
 		MSPID: commerce, TxID: "tx000001", Timestamp: "2026-03-01T08:00:01.123456789Z",
 	}, e)
-	assert.Equal(t, []chaincode.TraceEvent{e}, h.event())
+	assert.Equal(t, refs(e), h.event())
 
 	a := decode[chaincode.FilingAnchor](t, h.ok(customs, "GetFiling", "F0001"))
 	assert.Equal(t, chaincode.FilingAnchor{
@@ -84,7 +84,7 @@ func TestRecordEventACL(t *testing.T) {
 				e := decode[chaincode.TraceEvent](t, h.ok(owner, "RecordEvent", vin1, typ, hash("x"), "officer-7"))
 				assert.Equal(t, chaincode.TraceEvent{VIN: vin1, Type: typ, EvidenceHash: hash("x"), Actor: "officer-7",
 					MSPID: owner, TxID: e.TxID, Timestamp: e.Timestamp}, e)
-				assert.Equal(t, []chaincode.TraceEvent{e}, h.event())
+				assert.Equal(t, refs(e), h.event())
 			})
 		}
 	}

@@ -171,7 +171,11 @@ func (t *txn) commit() error {
 	if len(t.events) == 0 {
 		return nil
 	}
-	payload, err := json.Marshal(t.events)
+	refs := make([]EventRef, len(t.events))
+	for i, e := range t.events {
+		refs[i] = EventRef{VIN: e.VIN, Seq: e.Seq, Type: e.Type}
+	}
+	payload, err := json.Marshal(refs)
 	if err != nil {
 		return fmt.Errorf("marshal %s event: %w", EventName, err)
 	}

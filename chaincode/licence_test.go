@@ -2,6 +2,7 @@ package chaincode_test
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -57,9 +58,10 @@ func TestIssueAndRevokeLicence(t *testing.T) {
 		assert.Equal(t, chaincode.EventLicenceIssued, e.Type)
 		assert.Equal(t, []string{vin1, vin2}[i], e.VIN)
 		assert.Equal(t, []int{1, 0}[i], e.Seq)
-		assert.Equal(t, "26-GD-000001", e.LicenceNo)
-		assert.Equal(t, "commerce", e.Actor)
-		assert.Equal(t, commerce, e.MSPID)
+		tr := decode[chaincode.TracePage](t, h.ok(commerce, "GetTrace", e.VIN, "0", strconv.Itoa(e.Seq)))
+		assert.Equal(t, "26-GD-000001", tr.Events[0].LicenceNo)
+		assert.Equal(t, "commerce", tr.Events[0].Actor)
+		assert.Equal(t, commerce, tr.Events[0].MSPID)
 	}
 	assert.Equal(t, "26-GD-000001", string(h.stub.state["licencevin~"+vin2]))
 
@@ -84,8 +86,9 @@ func TestIssueAndRevokeLicence(t *testing.T) {
 	require.Len(t, events, 2)
 	for _, e := range events {
 		assert.Equal(t, chaincode.EventLicenceRevoked, e.Type)
-		assert.Equal(t, "officer-9", e.Actor)
-		assert.Equal(t, "26-GD-000001", e.LicenceNo)
+		tr := decode[chaincode.TracePage](t, h.ok(commerce, "GetTrace", e.VIN, "0", strconv.Itoa(e.Seq)))
+		assert.Equal(t, "26-GD-000001", tr.Events[0].LicenceNo)
+		assert.Equal(t, "officer-9", tr.Events[0].Actor)
 	}
 	assert.NotContains(t, h.stub.state, "licencevin~"+vin1)
 	assert.NotContains(t, h.stub.state, "licencevin~"+vin2)

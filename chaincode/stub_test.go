@@ -234,11 +234,11 @@ func (h *harness) snapshot() []string {
 	return out
 }
 
-// event returns the TraceEvents of the last transaction's chaincode event.
-func (h *harness) event() []chaincode.TraceEvent {
+// event returns the event references of the last transaction's chaincode event.
+func (h *harness) event() []chaincode.EventRef {
 	h.t.Helper()
 	require.Equal(h.t, chaincode.EventName, h.stub.eventName)
-	var es []chaincode.TraceEvent
+	var es []chaincode.EventRef
 	require.NoError(h.t, json.Unmarshal(h.stub.eventData, &es))
 	return es
 }
@@ -274,4 +274,13 @@ func vinN(i int) string { return fmt.Sprintf("LSVCARXN%09d", i) }
 // filingArgs returns valid RecordFiling arguments.
 func filingArgs(vin, id string) []string {
 	return []string{vin, id, hash(id), chaincode.DecisionAccepted, "2026-01-01", uscc1, "user-42"}
+}
+
+// refs names trace events as the chaincode event does.
+func refs(es ...chaincode.TraceEvent) []chaincode.EventRef {
+	out := make([]chaincode.EventRef, len(es))
+	for i, e := range es {
+		out[i] = chaincode.EventRef{VIN: e.VIN, Seq: e.Seq, Type: e.Type}
+	}
+	return out
 }

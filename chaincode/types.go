@@ -8,7 +8,9 @@ const (
 )
 
 // EventName is the name of the chaincode event each writing transaction emits; its payload is
-// the JSON array of the TraceEvents the transaction wrote, in write order.
+// the JSON array of EventRef, one per trace event the transaction wrote, in write order.
+// References, not the events: the events are in the write set already, and a listener reads
+// them with GetTrace.
 const EventName = "trace"
 
 // Trace event types written only by the contract's own functions.
@@ -131,4 +133,20 @@ type BatchItem struct {
 	EventType      string `json:"eventType,omitempty"`
 	EvidenceHash   string `json:"evidenceHash,omitempty"`
 	Actor          string `json:"actor"`
+}
+
+// BatchResult is what RecordBatch returns: item i was recorded as sequence number Seqs[i] of
+// its vehicle's trace, by the transaction TxID of MSPID at Timestamp.
+type BatchResult struct {
+	MSPID     string `json:"mspId"`
+	TxID      string `json:"txId"`
+	Timestamp string `json:"timestamp"`
+	Seqs      []int  `json:"seqs"`
+}
+
+// EventRef names one trace event a transaction wrote.
+type EventRef struct {
+	VIN  string `json:"vin"`
+	Seq  int    `json:"seq"`
+	Type string `json:"type"`
 }

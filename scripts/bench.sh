@@ -15,7 +15,7 @@ if [ "${BENCH_FABRIC:-1}" = 1 ]; then
   trap 'bash "$fabric/network-down.sh" >/dev/null 2>&1 || true; rm -f "$out"' EXIT
   bash "$fabric/network-up.sh" >/dev/null && bash "$fabric/deploy-cc.sh" >/dev/null
   UCX_INTEGRATION=1 UCX_FABRIC_CONNECTION="$PWD/deploy/fabric/run/connection.env" \
-    go test -run='^$' -bench='^BenchmarkFabricAnchoring$' -benchtime=2000x ./gateway/fabric/ | tee -a "$out"
+    go test -run='^$' -bench='^BenchmarkFabricAnchoring$' -benchtime=8192x ./gateway/fabric/ | tee -a "$out"
 fi
 
 ns() { awk -v name="$1" '$1 ~ "^"name"(-[0-9]+)?$" {print $3; exit}' "$out"; }

@@ -89,16 +89,16 @@ func (b *batcher) submit(items []*pending) {
 	body, _ := json.Marshal(batch) // plain strings always marshal
 	data, receipt, err := b.t.Submit(ctx, b.msp, "RecordBatch", string(body))
 	if err == nil {
-		var evs []gateway.TraceEvent
-		if err = decode(data, &evs); err == nil && len(evs) != len(items) {
-			err = gateway.Errorf(gateway.EINTERNAL, "ledger answered %d events for %d items", "账本返回 %d 个事件，对应 %d 项", len(evs), len(items))
+		var res chaincode.BatchResult
+		if err = decode(data, &res); err == nil && len(res.Seqs) != len(items) {
+			err = gateway.Errorf(gateway.EINTERNAL, "ledger answered %d events for %d items", "账本返回 %d 个事件，对应 %d 项", len(res.Seqs), len(items))
 		}
 		if err == nil {
 			for i, p := range items {
-				ev := evs[i]
 				r := receipt
+				ev := eventOf(p.item, res, i)
 				ev.Receipt = &r
-				p.res <- outcome{ev: &ev}
+				p.res <- outcome{ev: ev}
 			}
 			return
 		}
@@ -136,4 +136,19 @@ func (b *batcher) submitOne(ctx context.Context, it chaincode.BatchItem) (*gatew
 	}
 	ev.Receipt = &receipt
 	return &ev, nil
+}
+
+// eventOf rebuilds the trace event the chaincode recorded for item i of a batch: the item's
+// fields plus what the transaction assigned (sequence number, MSP, transaction, time).
+func eventOf(it chaincode.BatchItem, res chaincode.BatchResult, i int) *gateway.TraceEvent {
+	ev := &gateway.TraceEvent{
+		VIN: it.VIN, Seq: res.Seqs[i], Type: it.EventType, EvidenceHash: it.EvidenceHash, Actor: it.Actor,
+		MSPID: res.MSPID, TxID: res.TxID, Timestamp: res.Timestamp,
+	}
+	if it.Kind == chaincode.KindFiling {
+		ev.Type = chaincode.EventFiled
+		ev.FilingID, ev.DocHash, ev.Decision = it.FilingID, it.DocHash, it.Decision
+		ev.RulesetVersion, ev.ExporterUSCC = it.RulesetVersion, it.ExporterUSCC
+	}
+	return ev
 }

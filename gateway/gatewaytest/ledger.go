@@ -231,11 +231,17 @@ func TestLedger(t *testing.T, newLedger func(t *testing.T) gateway.Ledger) {
 			vs[i] = vins.next()
 		}
 		var wg sync.WaitGroup
+		var mu sync.Mutex
+		returned := map[string][]gateway.TraceEvent{}
 		for _, vin := range vs {
 			wg.Go(func() {
 				for i := range each {
-					_, err := l.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: vin, Type: "CLEARANCE_CHECKED", EvidenceHash: hash(i), Actor: "customs-1"})
-					assert.NoError(t, err)
+					ev, err := l.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: vin, Type: "CLEARANCE_CHECKED", EvidenceHash: hash(i), Actor: "customs-1"})
+					if assert.NoError(t, err) {
+						mu.Lock()
+						returned[vin] = append(returned[vin], *ev)
+						mu.Unlock()
+					}
 				}
 			})
 		}
@@ -247,6 +253,7 @@ func TestLedger(t *testing.T, newLedger func(t *testing.T) gateway.Ledger) {
 			for i, e := range p.Events {
 				assert.Equal(t, i, e.Seq)
 				assert.Equal(t, hash(i), e.EvidenceHash, "a vehicle's events keep their order")
+				assert.Equal(t, e, returned[vin][i], "what a write answers is what the trace holds (batched or not)")
 			}
 		}
 	})
