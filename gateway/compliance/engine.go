@@ -36,6 +36,9 @@ type Input struct {
 	gateway.LookupResult
 
 	cfg Config
+
+	// derived once per evaluation, shared by the maintenance rules
+	maint *maintView
 }
 
 // Rule is one coded check. Code is stable; Severity is the default severity of a hit (a check
@@ -106,6 +109,7 @@ func (e *Engine) Ruleset(applicationDate gateway.Date) (*Ruleset, error) {
 // Evaluate runs every rule of rs over in and returns the hits in rule order.
 func (e *Engine) Evaluate(rs *Ruleset, in *Input) []gateway.RuleResult {
 	in.cfg = e.cfg
+	in.maint = nil
 	results := make([]gateway.RuleResult, 0, 8)
 	for _, r := range rs.Rules {
 		for _, h := range r.check(in) {

@@ -9,18 +9,49 @@ import (
 
 // --- maintenance e-health records (25号 encourages the query; brief §4.4 M-01..M-07) ---
 
-// maintenance returns the records of the filed VIN ordered by repair-in date, and how many
-// records named another VIN (M-07: discarded).
+// maintView is the maintenance records of one evaluation, prepared once: the records of the
+// filed VIN ordered by repair-in date, how many named another VIN (M-07: discarded), and each
+// record's searchable text (fault, items, parts; lower case).
+type maintView struct {
+	recs      []gateway.MaintenanceRecord
+	discarded int
+	texts     []string
+}
+
 func maintenance(in *Input) (recs []gateway.MaintenanceRecord, discarded int) {
+	v := view(in)
+	return v.recs, v.discarded
+}
+
+func view(in *Input) *maintView {
+	if in.maint != nil {
+		return in.maint
+	}
+	v := &maintView{}
 	for _, r := range in.Maintenance {
 		if r.VIN != in.VIN.Normalized {
-			discarded++
+			v.discarded++
 			continue
 		}
-		recs = append(recs, r)
+		v.recs = append(v.recs, r)
 	}
-	sort.SliceStable(recs, func(i, j int) bool { return recs[i].RepairInDate < recs[j].RepairInDate })
-	return recs, discarded
+	sort.SliceStable(v.recs, func(i, j int) bool { return v.recs[i].RepairInDate < v.recs[j].RepairInDate })
+	v.texts = make([]string, len(v.recs))
+	for i, r := range v.recs {
+		var b strings.Builder
+		b.WriteString(r.FaultDescription)
+		for _, it := range r.RepairItems {
+			b.WriteByte(0)
+			b.WriteString(it)
+		}
+		for _, p := range r.Parts {
+			b.WriteByte(0)
+			b.WriteString(p.Name)
+		}
+		v.texts[i] = strings.ToLower(b.String())
+	}
+	in.maint = v
+	return v
 }
 
 // rollbackTolerance is the share a later reading may fall below an earlier one (1 %).
@@ -82,18 +113,23 @@ var (
 	floodFireWords = []string{"泡水", "水淹", "涉水", "火烧", "自燃", "过火", "flood damage", "water damage", "fire damage", "burnt"}
 )
 
-// matching returns the settlement numbers of records that mention any of words.
-func matching(recs []gateway.MaintenanceRecord, words []string) []string {
-	var hits []string
-	for _, r := range recs {
-		text := r.FaultDescription + "\x00" + strings.Join(r.RepairItems, "\x00")
-		for _, p := range r.Parts {
-			text += "\x00" + p.Name
+func init() {
+	for _, ws := range [][]string{structuralWords, airbagWords, floodFireWords} {
+		for i, w := range ws {
+			ws[i] = strings.ToLower(w)
 		}
-		lower := strings.ToLower(text)
+	}
+}
+
+// matching returns the settlement numbers of the filed VIN's records that mention any of
+// words (lower case).
+func matching(in *Input, words []string) []string {
+	v := view(in)
+	var hits []string
+	for i, text := range v.texts {
 		for _, w := range words {
-			if strings.Contains(lower, strings.ToLower(w)) {
-				hits = append(hits, r.SettlementNo)
+			if strings.Contains(text, w) {
+				hits = append(hits, v.recs[i].SettlementNo)
 				break
 			}
 		}
@@ -146,8 +182,7 @@ func evidenceRule(code, severityWithout, clause, en, zh string, words []string, 
 		Pointers:  []string{"/inspectionReport/items"},
 		MessageEn: en, MessageZh: zh,
 		check: func(in *Input) []hit {
-			recs, _ := maintenance(in)
-			m := matching(recs, words)
+			m := matching(in, words)
 			if len(m) == 0 {
 				return nil
 			}
