@@ -43,6 +43,21 @@ type Receipt struct {
 	Status string `json:"status"`
 }
 
+// ReceiptProof lets a receipt holder check that a transaction is in a committed block. On
+// the embedded ledger: the transaction's hash, the block's Merkle root (dataHash) and the
+// audit path from one to the other (RFC 6962: "L"/"R" + sibling hash, bottom up), and the
+// block's header hash with the previous one it chains to. On Fabric: the block number and
+// validation code, which any peer of the channel confirms (qscc GetTransactionByID).
+type ReceiptProof struct {
+	Receipt        Receipt  `json:"receipt"`
+	TxHash         string   `json:"txHash,omitempty"`
+	DataHash       string   `json:"dataHash,omitempty"`
+	MerklePath     []string `json:"merklePath,omitempty"`
+	BlockHash      string   `json:"blockHash,omitempty"`
+	PrevBlockHash  string   `json:"prevBlockHash,omitempty"`
+	ValidationCode string   `json:"validationCode"`
+}
+
 // TraceEvent is one entry of a vehicle's trace on the ledger. It carries hashes, codes and
 // statuses only: never personal data.
 type TraceEvent struct {
@@ -116,6 +131,8 @@ type Ledger interface {
 	RevokeLicence(ctx context.Context, licenceNo, reasonCode, actor string) (*Licence, *Receipt, error)
 	// Licence returns a licence; ENOTFOUND when absent.
 	Licence(ctx context.Context, licenceNo string) (*Licence, error)
+	// Proof returns the inclusion proof of a committed transaction; ENOTFOUND when unknown.
+	Proof(ctx context.Context, txID string) (*ReceiptProof, error)
 	// Ready reports whether the ledger can serve requests.
 	Ready(ctx context.Context) error
 }

@@ -82,9 +82,15 @@ type settings struct {
 // Option changes a setting of a Client.
 type Option func(*settings)
 
-// WithTimeout bounds each HTTP attempt (default 2 s); the caller's context bounds the whole
-// call, retries included.
-func WithTimeout(d time.Duration) Option { return func(s *settings) { s.timeout = d } }
+// WithTimeout bounds each HTTP attempt (default 2 s; d ≤ 0 keeps it); the caller's context
+// bounds the whole call, retries included.
+func WithTimeout(d time.Duration) Option {
+	return func(s *settings) {
+		if d > 0 {
+			s.timeout = d
+		}
+	}
+}
 
 // WithRetries sets how many times a failed GET is retried (default 2; 0 disables retries).
 // Only timeouts, connection errors and 5xx answers are retried, never a 4xx or a malformed
@@ -190,7 +196,8 @@ func (c *Client) Get(ctx context.Context, req Request, out any) error {
 	var callErr error
 	_, err := c.breaker.Execute(func() (struct{}, error) {
 		callErr = c.getWithRetries(ctx, req, out)
-		if c.isOutage(ctx, callErr) {
+		// Half-open lets one call through at a time: this one is the probe.
+		if c.isOutage(ctx, callErr, c.breaker.State() == gobreaker.StateHalfOpen) {
 			return struct{}{}, callErr
 		}
 		return struct{}{}, nil // an answer, even "not found", or the caller gave up
@@ -314,11 +321,15 @@ func retryable(ctx context.Context, err error) bool {
 }
 
 // isOutage reports whether a call's outcome counts against the breaker: no answer, a 5xx or
-// a malformed body. A 4xx is an answer; a caller that cancelled says nothing about the agency
-// (a caller's deadline does: the agency was too slow for it).
-func (c *Client) isOutage(ctx context.Context, err error) bool {
-	if err == nil || errors.Is(ctx.Err(), context.Canceled) {
+// a malformed body. A 4xx is an answer. A caller that cancelled says nothing about the agency
+// (a caller's deadline does: the agency was too slow for it), but a cancelled probe must not
+// close the breaker either, so it counts as a failure and the breaker waits another period.
+func (c *Client) isOutage(ctx context.Context, err error, probe bool) bool {
+	if err == nil {
 		return false
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return probe
 	}
 	var se *statusError
 	if errors.As(err, &se) {

@@ -295,7 +295,7 @@ func TestCallerCancellationDoesNotTripTheBreaker(t *testing.T) {
 func TestCallerDeadlineBoundsTheRetries(t *testing.T) {
 	base, admin := startSim(t)
 	require.NoError(t, admin.SetFault(context.Background(), sim.Police, sim.Fault{Timeout: true}))
-	c := police.New(base+police.SimPrefix) // defaults: 2 s attempts, 2 retries
+	c := police.New(base + police.SimPrefix) // defaults: 2 s attempts, 2 retries
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -317,4 +317,22 @@ func TestValidateBaseURL(t *testing.T) {
 	for _, bad := range []string{"", "127.0.0.1:8090", "ftp://x", "http://", "http://x/?q=1", "http://x/#f", "http://%zz"} {
 		assert.Error(t, agencyhttp.ValidateBaseURL(bad), bad)
 	}
+}
+
+func TestCancelledProbeDoesNotCloseTheBreaker(t *testing.T) {
+	ctx := context.Background()
+	base, admin := startSim(t)
+	require.NoError(t, admin.SetFault(ctx, sim.Police, sim.Fault{ErrorRate: 1}))
+	c := police.New(base+police.SimPrefix, append(fast, agencyhttp.WithRetries(0), agencyhttp.WithBreaker(1, 100*time.Millisecond))...)
+	_, err := c.VehicleStatus(ctx, "LGXCE4CB8N4107254")
+	require.Error(t, err)
+	require.Equal(t, "open", c.BreakerState())
+
+	require.NoError(t, admin.SetFault(ctx, sim.Police, sim.Fault{Timeout: true}))
+	require.Eventually(t, func() bool { return c.BreakerState() == "half-open" }, 5*time.Second, 10*time.Millisecond)
+	cctx, cancel := context.WithCancel(ctx)
+	time.AfterFunc(20*time.Millisecond, cancel)
+	_, err = c.VehicleStatus(cctx, "LGXCE4CB8N4107254")
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, "open", c.BreakerState(), "a probe that proved nothing does not close the breaker")
 }

@@ -26,6 +26,8 @@ type Transport interface {
 	Evaluate(ctx context.Context, mspID, fn string, args ...string) ([]byte, error)
 	// Receipt locates a committed transaction (its block); ENOTFOUND when unknown.
 	Receipt(ctx context.Context, txID string) (gateway.Receipt, error)
+	// Proof returns the inclusion proof of a committed transaction; ENOTFOUND when unknown.
+	Proof(ctx context.Context, txID string) (*gateway.ReceiptProof, error)
 	// Ready reports whether the transport can serve requests.
 	Ready(ctx context.Context) error
 }
@@ -172,6 +174,11 @@ func (c *Client) RevokeLicence(ctx context.Context, licenceNo, reasonCode, actor
 	}
 	var out gateway.Licence
 	return &out, &receipt, decode(data, &out)
+}
+
+// Proof implements gateway.Ledger.
+func (c *Client) Proof(ctx context.Context, txID string) (*gateway.ReceiptProof, error) {
+	return c.t.Proof(ctx, txID)
 }
 
 // Licence implements gateway.Ledger and gateway.LicenceSource: the licence registry commerce

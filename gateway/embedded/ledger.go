@@ -318,34 +318,25 @@ func (l *Ledger) Receipt(ctx context.Context, txID string) (gateway.Receipt, err
 	return gateway.Receipt{Ledger: gateway.LedgerEmbedded, TxID: txID, Block: binary.BigEndian.Uint64(loc), Status: gateway.ReceiptCommitted}, nil
 }
 
-// TxProof locates a transaction: its block, its index and its Merkle audit path.
-type TxProof struct {
-	TxID     string   `json:"txId"`
-	Block    uint64   `json:"block"`
-	Index    int      `json:"index"`
-	TxHash   string   `json:"txHash"`
-	DataHash string   `json:"dataHash"`
-	Path     []string `json:"path"`
-}
-
-// Proof returns the inclusion proof of a transaction; ENOTFOUND when unknown.
-func (l *Ledger) Proof(txID string) (*TxProof, error) {
-	var loc []byte
-	_ = l.db.View(func(tx *bolt.Tx) error {
-		loc = append([]byte(nil), tx.Bucket(bucketTxIndex).Get([]byte(txID))...)
-		return nil
-	})
-	if len(loc) != 12 {
-		return nil, gateway.Errorf(gateway.ENOTFOUND, "transaction %s not found", "交易 %s 不存在", txID)
-	}
-	b, err := l.Block(binary.BigEndian.Uint64(loc))
+// Proof implements the contract transport: the transaction's Merkle audit path to its
+// block's data hash, and the block's place in the hash chain.
+func (l *Ledger) Proof(ctx context.Context, txID string) (*gateway.ReceiptProof, error) {
+	r, err := l.Receipt(ctx, txID)
 	if err != nil {
 		return nil, err
 	}
-	i := int(binary.BigEndian.Uint32(loc[8:]))
+	b, err := l.Block(r.Block)
+	if err != nil {
+		return nil, err
+	}
 	hashes := txHashes(b.Txs)
-	return &TxProof{TxID: txID, Block: b.Number, Index: i, TxHash: hex.EncodeToString(hashes[i][:]),
-		DataHash: b.DataHash, Path: MerklePath(hashes, i)}, nil
+	for i, t := range b.Txs {
+		if t.TxID == txID {
+			return &gateway.ReceiptProof{Receipt: r, TxHash: hex.EncodeToString(hashes[i][:]), DataHash: b.DataHash,
+				MerklePath: MerklePath(hashes, i), BlockHash: b.HeaderHash(), PrevBlockHash: b.PrevHash, ValidationCode: "VALID"}, nil
+		}
+	}
+	return nil, gateway.Errorf(gateway.EINTERNAL, "transaction %s not in its indexed block", "交易 %s 不在索引的区块中", txID)
 }
 
 func packArgs(fn string, args []string) [][]byte {

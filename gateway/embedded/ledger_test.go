@@ -1,6 +1,7 @@
 package embedded_test
 
 import (
+	"encoding/hex"
 	"context"
 	"fmt"
 	"sync"
@@ -53,9 +54,15 @@ func TestLedgerChainVerifiesAndSurvivesReopen(t *testing.T) {
 	n, err := l.Verify()
 	require.NoError(t, err)
 	assert.Equal(t, uint64(2), n, "the refused write made no block")
-	proof, err := l.Proof(ev.Receipt.TxID)
+	proof, err := l.Proof(ctx, ev.Receipt.TxID)
 	require.NoError(t, err)
-	assert.Equal(t, ev.Receipt.Block, proof.Block)
+	assert.Equal(t, *ev.Receipt, proof.Receipt)
+	txHash, err := hex.DecodeString(proof.TxHash)
+	require.NoError(t, err)
+	assert.True(t, embedded.VerifyMerklePath([32]byte(txHash), proof.MerklePath, proof.DataHash), "the audit path leads to the block's Merkle root")
+	blk, err := l.Block(proof.Receipt.Block)
+	require.NoError(t, err)
+	assert.Equal(t, blk.HeaderHash(), proof.BlockHash)
 	require.NoError(t, l.Close())
 
 	l = openLedger(t, dir)

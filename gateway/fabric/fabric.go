@@ -227,6 +227,29 @@ func (t *Transport) Receipt(ctx context.Context, txID string) (gateway.Receipt, 
 	return r, nil
 }
 
+// Proof implements contract.Transport: the block number and validation code the peer's
+// query system chaincode reports (qscc GetTransactionByID); any peer of the channel answers
+// the same.
+func (t *Transport) Proof(ctx context.Context, txID string) (*gateway.ReceiptProof, error) {
+	r, err := t.Receipt(ctx, txID)
+	if err != nil {
+		return nil, err
+	}
+	var q *client.Contract
+	for _, q = range t.qscc {
+		break
+	}
+	data, err := q.EvaluateWithContext(ctx, "GetTransactionByID", client.WithArguments(t.channel, txID))
+	if err != nil {
+		return nil, translate(err)
+	}
+	var ptx peer.ProcessedTransaction
+	if err := proto.Unmarshal(data, &ptx); err != nil {
+		return nil, gateway.Errorf(gateway.EINTERNAL, "unreadable transaction %s", "交易 %s 无法解析", txID)
+	}
+	return &gateway.ReceiptProof{Receipt: r, ValidationCode: peer.TxValidationCode(ptx.GetValidationCode()).String()}, nil
+}
+
 // Ready implements contract.Transport: the chaincode answers WhoAmI for every identity.
 func (t *Transport) Ready(ctx context.Context) error {
 	for m := range t.contracts {

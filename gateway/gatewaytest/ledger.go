@@ -90,6 +90,13 @@ func TestLedger(t *testing.T, newLedger func(t *testing.T) gateway.Ledger) {
 			require.NotNil(t, page.Events[i+1].Receipt)
 		}
 
+		proof, err := l.Proof(ctx, ev.Receipt.TxID)
+		require.NoError(t, err)
+		assert.Equal(t, *ev.Receipt, proof.Receipt)
+		assert.Equal(t, "VALID", proof.ValidationCode)
+		_, err = l.Proof(ctx, fmt.Sprintf("%064x", 7))
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
+
 		got, err := l.Filing(ctx, "F"+uniq+"a")
 		require.NoError(t, err)
 		assert.Equal(t, hash(1), got.DocHash)

@@ -93,3 +93,14 @@ func (s *Server) postEvent(c *gin.Context) error {
 	c.JSON(http.StatusCreated, ev)
 	return nil
 }
+
+// getReceipt answers the inclusion proof of a ledger transaction, so that anyone holding a
+// receipt can check it (public: it carries hashes and codes only).
+func (s *Server) getReceipt(c *gin.Context) error {
+	p, err := s.ledger.Proof(c.Request.Context(), c.Param("txId"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, p)
+	return nil
+}

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/embedded"
 )
 
 func hashOf(i int) string { return fmt.Sprintf("sha256:%064x", i) }
@@ -47,6 +49,17 @@ func TestFilingCarriesReceiptAndTrace(t *testing.T) {
 	n, err := s.ledger.Verify()
 	require.NoError(t, err)
 	assert.Equal(t, uint64(2), n)
+
+	// Anyone holding the receipt can check it.
+	pr := s.do(http.MethodGet, "/v1/receipts/"+rec.Receipt.TxID, nil)
+	require.Equal(t, http.StatusOK, pr.Code, pr.Body.String())
+	var proof gateway.ReceiptProof
+	require.NoError(t, json.Unmarshal(pr.Body.Bytes(), &proof))
+	assert.Equal(t, *rec.Receipt, proof.Receipt)
+	leaf, err := hex.DecodeString(proof.TxHash)
+	require.NoError(t, err)
+	assert.True(t, embedded.VerifyMerklePath([32]byte(leaf), proof.MerklePath, proof.DataHash))
+	assert.Equal(t, http.StatusNotFound, s.do(http.MethodGet, "/v1/receipts/"+hashOf(9)[7:], nil).Code)
 }
 
 func TestEventRefusals(t *testing.T) {

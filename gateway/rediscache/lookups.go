@@ -3,6 +3,8 @@ package rediscache
 import (
 	"context"
 	"encoding/json"
+
+	jsonv2 "github.com/go-json-experiment/json"
 	"sync/atomic"
 	"time"
 
@@ -17,7 +19,8 @@ import (
 // asking only for what is missing, and written back in one pipeline with per-source TTLs
 // (TTLs). Not-found answers are cached for a shorter time; any other error is never cached.
 // Concurrent misses of one entry share one fetch (single flight), across filings. A Redis
-// failure costs nothing but speed: the answers then come from the wrapped Lookups.
+// failure costs nothing but speed: the answers then come from the wrapped Lookups, and for a
+// second (WithCacheBackoff) look-ups go there without asking Redis.
 //
 // A cached answer older than its TTL is never used: Redis expires the key, and on read the
 // entry's own fetch time is checked too (clocks of replicas, a TTL changed since the write).
@@ -28,19 +31,21 @@ type Lookups struct {
 	prefix       string
 	ttls         TTLs
 	cacheTimeout time.Duration
+	cacheBackoff time.Duration
 	now          func() time.Time
 	flights      flights
 
-	hits, misses, redisErrors, fetches atomic.Int64
+	skipUntil                                    atomic.Int64 // Unix ns: Redis failed, go direct until then
+	hits, misses, redisErrors, bypassed, fetches atomic.Int64
 }
 
 var _ gateway.Lookups = (*Lookups)(nil)
 
 // NewLookups returns a caching Lookups over next (the direct look-ups, filings.Sources).
-// Options: WithPrefix, WithTTLs, WithCacheTimeout, WithClock.
+// Options: WithPrefix, WithTTLs, WithCacheTimeout, WithCacheBackoff, WithClock.
 func NewLookups(rdb redis.UniversalClient, next gateway.Lookups, opts ...Option) *Lookups {
 	c := newConfig(opts)
-	return &Lookups{rdb: rdb, next: next, prefix: c.prefix, ttls: c.ttls, cacheTimeout: c.cacheTimeout, now: c.now}
+	return &Lookups{rdb: rdb, next: next, prefix: c.prefix, ttls: c.ttls, cacheTimeout: c.cacheTimeout, cacheBackoff: c.cacheBackoff, now: c.now}
 }
 
 // Stats counts what the cache did since it was made; each look-up of a filing counts once per
@@ -49,12 +54,21 @@ type Stats struct {
 	Hits        int64 // answers served from Redis
 	Misses      int64 // answers absent from Redis, stale or unreadable
 	RedisErrors int64 // failed Redis calls (the answers then came from the sources)
+	Bypassed    int64 // look-ups that did not ask Redis, within the backoff after a failure
 	Fetches     int64 // calls to the wrapped Lookups
 }
 
 // Stats returns the counters.
 func (l *Lookups) Stats() Stats {
-	return Stats{Hits: l.hits.Load(), Misses: l.misses.Load(), RedisErrors: l.redisErrors.Load(), Fetches: l.fetches.Load()}
+	return Stats{Hits: l.hits.Load(), Misses: l.misses.Load(), RedisErrors: l.redisErrors.Load(), Bypassed: l.bypassed.Load(), Fetches: l.fetches.Load()}
+}
+
+// redisFailed counts a failed Redis call and skips Redis for the backoff.
+func (l *Lookups) redisFailed() {
+	l.redisErrors.Add(1)
+	if l.cacheBackoff > 0 {
+		l.skipUntil.Store(time.Now().Add(l.cacheBackoff).UnixNano())
+	}
 }
 
 // source is one of the five answers of a filing's look-ups.
@@ -114,13 +128,19 @@ func (l *Lookups) Lookup(ctx context.Context, req gateway.LookupRequest) *gatewa
 	}
 
 	// One round trip for everything the filing needs.
-	cacheOK := true
-	rctx, cancel := context.WithTimeout(ctx, l.cacheTimeout)
-	vals, err := l.rdb.MGet(rctx, keys[:n]...).Result()
-	cancel()
-	if err != nil || len(vals) != n {
-		l.redisErrors.Add(1)
-		cacheOK, vals = false, nil
+	var vals []any
+	cacheOK := time.Now().UnixNano() >= l.skipUntil.Load()
+	if cacheOK {
+		rctx, cancel := context.WithTimeout(ctx, l.cacheTimeout)
+		var err error
+		vals, err = l.rdb.MGet(rctx, keys[:n]...).Result()
+		cancel()
+		if err != nil || len(vals) != n {
+			l.redisFailed()
+			cacheOK = false
+		}
+	} else {
+		l.bypassed.Add(1)
 	}
 	now := l.now()
 	var missing []int // indexes into srcs/keys
@@ -255,7 +275,7 @@ func (l *Lookups) fetch(ctx context.Context, r *gateway.LookupResult, sub gatewa
 		})
 		cancel()
 		if err != nil {
-			l.redisErrors.Add(1)
+			l.redisFailed()
 		}
 	}
 }
@@ -302,7 +322,7 @@ func (l *Lookups) fill(r *gateway.LookupResult, s source, data []byte, now time.
 
 func fillEntry[T any](l *Lookups, s source, data []byte, now time.Time, checkAge bool, v *T, errp *error) bool {
 	var e entryIn[T]
-	if json.Unmarshal(data, &e) != nil {
+	if jsonv2.Unmarshal(data, &e) != nil {
 		return false
 	}
 	if checkAge {

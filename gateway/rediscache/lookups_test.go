@@ -56,6 +56,12 @@ func TestLookupsOneRoundTripPerFiling(t *testing.T) {
 	hook := &commands{}
 	rdb.AddHook(hook)
 	l, _ := newLookups(t, rdb)
+	// Open a connection in each of go-redis's pools (commands, pipelines) first: a new
+	// connection's handshake (HELLO, CLIENT SETINFO) is a pipeline too.
+	require.NoError(t, rdb.Ping(ctx).Err())
+	_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error { p.Ping(ctx); return nil })
+	require.NoError(t, err)
+	hook.reset()
 
 	l.Lookup(ctx, fullRequest)
 	trips, names := hook.reset()
@@ -156,7 +162,8 @@ func TestLookupsTTL(t *testing.T) {
 
 		skew.Store(int64(rediscache.DefaultExporterTTL + time.Second))
 		l.Lookup(ctx, fullRequest)
-		assert.Equal(t, gateway.LookupRequest{LicenceNo: fullRequest.LicenceNo, ExporterUSCC: fullRequest.ExporterUSCC}, inner.Calls()[2])
+		assert.Equal(t, gateway.LookupRequest{VIN: fullRequest.VIN, LicenceNo: fullRequest.LicenceNo, ExporterUSCC: fullRequest.ExporterUSCC}, inner.Calls()[2],
+			"licence and exporter too old now, police (fetched 5 min ago) too; maintenance (6 h) and destination (24 h) not")
 	})
 
 	t.Run("a reader with a shorter TTL than the writer's uses its own", func(t *testing.T) {
@@ -248,14 +255,16 @@ func TestLookupsRedisDown(t *testing.T) {
 		require.NoError(t, err)
 		defer rdb.Close()
 		inner := &counting{next: sources(t)}
-		l := rediscache.NewLookups(rdb, inner)
-		for range 2 {
+		l := rediscache.NewLookups(rdb, inner, rediscache.WithCacheBackoff(200*time.Millisecond))
+		for range 3 {
 			assert.Equal(t, direct, l.Lookup(ctx, fullRequest), "answers come from the sources")
 		}
-		assert.Len(t, inner.Calls(), 2)
-		st := l.Stats()
-		assert.Equal(t, int64(2), st.RedisErrors, "one failed read per look-up, no write attempted")
-		assert.Zero(t, st.Hits)
+		assert.Len(t, inner.Calls(), 3)
+		assert.Equal(t, rediscache.Stats{RedisErrors: 1, Bypassed: 2, Fetches: 3}, l.Stats(),
+			"one failed read, no write attempted, then Redis is skipped for the backoff")
+		time.Sleep(250 * time.Millisecond)
+		assert.Equal(t, direct, l.Lookup(ctx, fullRequest))
+		assert.Equal(t, int64(2), l.Stats().RedisErrors, "tried again after the backoff")
 	})
 
 	// A Redis that accepts connections and never answers costs a look-up its cache timeout,

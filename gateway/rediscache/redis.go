@@ -74,6 +74,7 @@ const (
 	DefaultPrefix         = "ucx:"
 	DefaultIdempotencyTTL = 24 * time.Hour
 	DefaultCacheTimeout   = 250 * time.Millisecond
+	DefaultCacheBackoff   = time.Second
 )
 
 // Look-up cache lifetimes (see TTLs). ASSUMPTIONS, to confirm with the agencies:
@@ -119,11 +120,12 @@ type config struct {
 	idemTTL      time.Duration
 	ttls         TTLs
 	cacheTimeout time.Duration
+	cacheBackoff time.Duration
 	now          func() time.Time
 }
 
 func newConfig(opts []Option) config {
-	c := config{prefix: DefaultPrefix, idemTTL: DefaultIdempotencyTTL, ttls: DefaultTTLs(), cacheTimeout: DefaultCacheTimeout, now: time.Now}
+	c := config{prefix: DefaultPrefix, idemTTL: DefaultIdempotencyTTL, ttls: DefaultTTLs(), cacheTimeout: DefaultCacheTimeout, cacheBackoff: DefaultCacheBackoff, now: time.Now}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -149,6 +151,11 @@ func WithTTLs(t TTLs) Option { return func(c *config) { c.ttls = t } }
 // the look-up goes to the agencies directly. It takes effect with a client whose
 // ContextTimeoutEnabled is set, as NewClient's is.
 func WithCacheTimeout(d time.Duration) Option { return func(c *config) { c.cacheTimeout = d } }
+
+// WithCacheBackoff sets how long look-ups skip Redis after a failed Redis call (Lookups;
+// default 1 s, 0 never skips): while Redis is down, a filing pays the failure once a second,
+// not once per filing.
+func WithCacheBackoff(d time.Duration) Option { return func(c *config) { c.cacheBackoff = d } }
 
 // WithClock sets the clock used for cache entries' fetch time and age (Lookups; tests).
 func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
