@@ -1,8 +1,8 @@
 package embedded_test
 
 import (
-	"encoding/hex"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"sync"
 	"sync/atomic"
