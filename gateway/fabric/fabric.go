@@ -288,6 +288,10 @@ func translate(err error) error {
 		if cerr := contract.ChaincodeError(m); gateway.ErrorCode(cerr) != gateway.EINTERNAL {
 			return cerr
 		}
+		// The query system chaincode's answer for a transaction ID it does not hold.
+		if strings.Contains(m, "no such transaction ID") {
+			return gateway.Wrap(err, gateway.ENOTFOUND, "no such transaction on the channel", "通道上无此交易")
+		}
 	}
 	var cf *commitFailed
 	if errors.As(err, &cf) {

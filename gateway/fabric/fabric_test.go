@@ -80,6 +80,7 @@ func TestTranslate(t *testing.T) {
 	}{
 		{"chaincode business error in the details", withDetail(codes.Aborted, "failed to endorse transaction", "chaincode response 500, FORBIDDEN: event type DECLARED requires CustomsMSP"), ucx.EFORBIDDEN},
 		{"chaincode error in the message", errors.New("evaluate: chaincode response 500, NOT_FOUND: filing F1"), ucx.ENOTFOUND},
+		{"unknown transaction (qscc)", errors.New("evaluate call to endorser returned error: chaincode response 500, Failed to get block for txID 07, error no such transaction ID [07] in index"), ucx.ENOTFOUND},
 		{"peer unreachable", status.Error(codes.Unavailable, "connection refused"), ucx.EUNAVAILABLE},
 		{"deadline", context.DeadlineExceeded, ucx.EUNAVAILABLE},
 		{"no endorsers", status.Error(codes.FailedPrecondition, "no combination of peers can be derived which satisfy the endorsement policy"), ucx.EUNAVAILABLE},
