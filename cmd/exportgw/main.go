@@ -14,10 +14,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/redis/go-redis/v9"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -33,6 +35,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/fabric"
 	"github.com/ucx-export/ucx/gateway/filings"
 	"github.com/ucx-export/ucx/gateway/httpapi"
+	"github.com/ucx-export/ucx/gateway/rediscache"
 	"github.com/ucx-export/ucx/schemas"
 )
 
@@ -57,7 +60,17 @@ type config struct {
 	LogLevel         string        `json:"logLevel"`
 	Ledger           string        `json:"ledger"`
 	LicenceSource    string        `json:"licenceSource"`
+	RedisURL         string        `json:"redisUrl,omitempty"`
 	SeedLicences     bool          `json:"seedLicences"`
+}
+
+// LogValue logs the configuration with any password in the Redis URL masked.
+func (c config) LogValue() slog.Value {
+	if u, err := url.Parse(c.RedisURL); err == nil && c.RedisURL != "" {
+		c.RedisURL = u.Redacted()
+	}
+	type plain config // without the LogValue method
+	return slog.AnyValue(plain(c))
 }
 
 func envOr(name, def string) string {
@@ -94,6 +107,7 @@ Flags (environment variable in brackets):
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to drain requests on SIGTERM")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("UCX_LOG_LEVEL", "info"), "debug, info, warn or error [UCX_LOG_LEVEL]")
 	fs.StringVar(&c.Ledger, "ledger", envOr("UCX_LEDGER", "embedded"), "embedded (in-process chaincode over --data-dir) or fabric (a real network: UCX_FABRIC_* settings, or UCX_FABRIC_CONNECTION naming deploy/fabric/run/connection.env) [UCX_LEDGER]")
+	fs.StringVar(&c.RedisURL, "redis-url", envOr("UCX_REDIS_URL", ""), "Redis for filings, documents, idempotency keys and the look-up cache (redis://host:port/db); empty: the embedded store in --data-dir and no cache [UCX_REDIS_URL]")
 	fs.StringVar(&c.LicenceSource, "licence-source", envOr("UCX_LICENCE_SOURCE", "fixtures"), "where the filing check reads export licences: fixtures or ledger (the licence registry on the ledger) [UCX_LICENCE_SOURCE]")
 	seed, err := strconv.ParseBool(envOr("UCX_SEED_LICENCES", "false"))
 	if err != nil {
@@ -128,13 +142,13 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: level}))
-	log.Info("starting exportgw", "config", cfg, "agencies", "fixtures (embedded)")
+	log.Info("starting exportgw", "config", *cfg, "agencies", "fixtures (embedded)")
 
-	store, err := embedded.Open(cfg.DataDir)
+	store, closeStore, rdb, err := openStore(cfg)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeStore()
 	ledger, closeLedger, err := openLedger(cfg)
 	if err != nil {
 		return err
@@ -165,7 +179,11 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.Ledger == gateway.LedgerFabric {
 		opts = append(opts, filings.WithAsyncAnchoring())
 	}
-	svc := filings.New(store, ledger, sources, validator, compliance.New(engineCfg), opts...)
+	var lookups gateway.Lookups = sources
+	if rdb != nil {
+		lookups = rediscache.NewLookups(rdb, sources)
+	}
+	svc := filings.New(store, ledger, lookups, validator, compliance.New(engineCfg), opts...)
 
 	anchorCtx, stopAnchoring := context.WithCancel(context.Background())
 	anchoring := make(chan struct{})
@@ -209,6 +227,23 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// openStore opens the store of filings, documents and idempotency keys: Redis when a URL is
+// configured (several gateway replicas can share it), else the embedded bbolt store.
+func openStore(cfg *config) (gateway.Store, func(), *redis.Client, error) {
+	if cfg.RedisURL == "" {
+		st, err := embedded.Open(cfg.DataDir)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return st, func() { st.Close() }, nil, nil
+	}
+	rdb, err := rediscache.NewClient(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("--redis-url: %w", err)
+	}
+	return rediscache.NewStore(rdb), func() { rdb.Close() }, rdb, nil
 }
 
 // openLedger opens the configured ledger: the chaincode hosted in-process over the data

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 
-	jsonv2 "github.com/go-json-experiment/json"
 	"sync/atomic"
 	"time"
 
@@ -24,7 +23,11 @@ import (
 //
 // A cached answer older than its TTL is never used: Redis expires the key, and on read the
 // entry's own fetch time is checked too (clocks of replicas, a TTL changed since the write).
-// Answers are shared by every replica on the Redis. Safe for concurrent use.
+// Answers are shared by every replica on the Redis. Each replica keeps the entries it has
+// decoded with their bytes, and decodes again only when Redis returns other bytes.
+//
+// The wrapped Lookups is asked by identifier: police and maintenance share the VIN, so a miss
+// of either fetches both (and refreshes both). Safe for concurrent use.
 type Lookups struct {
 	rdb          client
 	next         gateway.Lookups
@@ -34,6 +37,7 @@ type Lookups struct {
 	cacheBackoff time.Duration
 	now          func() time.Time
 	flights      flights
+	memo         memo
 
 	skipUntil                                    atomic.Int64 // Unix ns: Redis failed, go direct until then
 	hits, misses, redisErrors, bypassed, fetches atomic.Int64
@@ -130,14 +134,20 @@ func (l *Lookups) Lookup(ctx context.Context, req gateway.LookupRequest) *gatewa
 	// One round trip for everything the filing needs.
 	var vals []any
 	cacheOK := time.Now().UnixNano() >= l.skipUntil.Load()
+	writeBack := cacheOK
 	if cacheOK {
 		rctx, cancel := context.WithTimeout(ctx, l.cacheTimeout)
 		var err error
 		vals, err = l.rdb.MGet(rctx, keys[:n]...).Result()
 		cancel()
 		if err != nil || len(vals) != n {
-			l.redisFailed()
 			cacheOK = false
+			// The caller gave up: that is not Redis's failure, and the answers it fetches
+			// for look-ups waiting on it are still written back.
+			writeBack = ctx.Err() != nil
+			if !writeBack {
+				l.redisFailed()
+			}
 		}
 	} else {
 		l.bypassed.Add(1)
@@ -146,7 +156,7 @@ func (l *Lookups) Lookup(ctx context.Context, req gateway.LookupRequest) *gatewa
 	var missing []int // indexes into srcs/keys
 	for i := range n {
 		if cacheOK {
-			if data, ok := vals[i].(string); ok && l.fill(r, srcs[i], []byte(data), now, true) {
+			if data, ok := vals[i].(string); ok && l.fill(r, srcs[i], keys[i], data, now, true) {
 				l.hits.Add(1)
 				continue
 			}
@@ -173,7 +183,7 @@ func (l *Lookups) Lookup(ctx context.Context, req gateway.LookupRequest) *gatewa
 		}
 	}
 	if led {
-		l.fetch(ctx, r, sub, srcs[:n], keys[:n], missing, fs, lead, cacheOK)
+		l.fetch(ctx, r, sub, srcs[:n], keys[:n], missing, fs, lead, writeBack)
 	}
 	for j, i := range missing {
 		if lead[j] {
@@ -181,7 +191,7 @@ func (l *Lookups) Lookup(ctx context.Context, req gateway.LookupRequest) *gatewa
 		}
 		select {
 		case <-fs[j].done:
-			if fs[j].err != nil || !l.fill(r, srcs[i], fs[j].entry, now, false) {
+			if fs[j].err != nil || !l.fill(r, srcs[i], keys[i], string(fs[j].entry), now, false) {
 				setErr(r, srcs[i], fs[j].err)
 			}
 		case <-ctx.Done():
@@ -206,11 +216,11 @@ func narrow(sub, req *gateway.LookupRequest, s source) {
 }
 
 // fetch asks the wrapped Lookups for sub (the led misses) in one call, copies the led answers
-// into r, writes the cacheable ones back in one pipeline (when Redis answered the read), then
+// into r, writes the cacheable ones back in one pipeline (unless Redis just failed), then
 // lands the led flights. The call runs without the caller's cancellation (but within its
 // deadline): other look-ups may be waiting for its answers.
 func (l *Lookups) fetch(ctx context.Context, r *gateway.LookupResult, sub gateway.LookupRequest,
-	srcs []source, keys []string, missing []int, fs []*flight, lead []bool, cacheOK bool) {
+	srcs []source, keys []string, missing []int, fs []*flight, lead []bool, writeBack bool) {
 	fctx := context.WithoutCancel(ctx)
 	if dl, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
@@ -265,8 +275,8 @@ func (l *Lookups) fetch(ctx context.Context, r *gateway.LookupResult, sub gatewa
 			writes = append(writes, write{keys[i], data, ttl})
 		}
 	}
-	if cacheOK && len(writes) > 0 {
-		wctx, cancel := context.WithTimeout(ctx, l.cacheTimeout)
+	if writeBack && len(writes) > 0 {
+		wctx, cancel := context.WithTimeout(fctx, l.cacheTimeout)
 		_, err := l.rdb.Pipelined(wctx, func(p redis.Pipeliner) error {
 			for _, w := range writes {
 				p.Set(wctx, w.key, w.entry, w.ttl)
@@ -274,7 +284,7 @@ func (l *Lookups) fetch(ctx context.Context, r *gateway.LookupResult, sub gatewa
 			return nil
 		})
 		cancel()
-		if err != nil {
+		if err != nil && fctx.Err() == nil {
 			l.redisFailed()
 		}
 	}
@@ -286,7 +296,7 @@ type notFound struct {
 	Zh string `json:"zh"`
 }
 
-// entryOut is a cache entry as written; entryIn[T] reads it back for one source's type.
+// entryOut is a cache entry as written (JSON); entryIn[T] reads it back.
 type entryOut struct {
 	At  int64     `json:"at"`  // fetch time, Unix milliseconds
 	TTL int64     `json:"ttl"` // lifetime at write time, milliseconds
@@ -295,34 +305,27 @@ type entryOut struct {
 	V   any       `json:"v"`
 }
 
-type entryIn[T any] struct {
-	At  int64     `json:"at"`
-	TTL int64     `json:"ttl"`
-	Neg bool      `json:"neg"`
-	NF  *notFound `json:"nf"`
-	V   T         `json:"v"`
-}
-
-// fill decodes a cache entry of source s into r; false (r untouched) when it is unreadable or,
-// with checkAge, older than its TTL (the shorter of this Lookups' and the writer's).
-func (l *Lookups) fill(r *gateway.LookupResult, s source, data []byte, now time.Time, checkAge bool) bool {
+// fill puts a cache entry of source s (under key) into r; false (r untouched) when it is
+// unreadable or, with checkAge, older than its TTL (the shorter of this Lookups' and the
+// writer's).
+func (l *Lookups) fill(r *gateway.LookupResult, s source, key, data string, now time.Time, checkAge bool) bool {
 	switch s {
 	case srcPolice:
-		return fillEntry(l, s, data, now, checkAge, &r.Police, &r.PoliceErr)
+		return fillEntry(l, s, key, data, now, checkAge, clonePolice, &r.Police, &r.PoliceErr)
 	case srcMaintenance:
-		return fillEntry(l, s, data, now, checkAge, &r.Maintenance, &r.MaintenanceErr)
+		return fillEntry(l, s, key, data, now, checkAge, cloneMaintenance, &r.Maintenance, &r.MaintenanceErr)
 	case srcLicence:
-		return fillEntry(l, s, data, now, checkAge, &r.Licence, &r.LicenceErr)
+		return fillEntry(l, s, key, data, now, checkAge, cloneLicence, &r.Licence, &r.LicenceErr)
 	case srcExporter:
-		return fillEntry(l, s, data, now, checkAge, &r.Exporter, &r.ExporterErr)
+		return fillEntry(l, s, key, data, now, checkAge, clonePtr[gateway.Exporter], &r.Exporter, &r.ExporterErr)
 	default:
-		return fillEntry(l, s, data, now, checkAge, &r.Destination, &r.DestinationErr)
+		return fillEntry(l, s, key, data, now, checkAge, clonePtr[gateway.Destination], &r.Destination, &r.DestinationErr)
 	}
 }
 
-func fillEntry[T any](l *Lookups, s source, data []byte, now time.Time, checkAge bool, v *T, errp *error) bool {
-	var e entryIn[T]
-	if jsonv2.Unmarshal(data, &e) != nil {
+func fillEntry[T any](l *Lookups, s source, key, data string, now time.Time, checkAge bool, clone func(T) T, v *T, errp *error) bool {
+	e, ok := decodeEntry[T](&l.memo, key, data)
+	if !ok {
 		return false
 	}
 	if checkAge {
@@ -335,7 +338,7 @@ func fillEntry[T any](l *Lookups, s source, data []byte, now time.Time, checkAge
 		*errp = &gateway.Error{Code: gateway.ENOTFOUND, Message: e.NF.En, MessageZh: e.NF.Zh}
 		return true
 	}
-	*v = e.V
+	*v = clone(e.V) // the decoded entry is shared through the memo: each look-up gets a copy
 	return true
 }
 

@@ -108,15 +108,14 @@ func TestLookupsNegativeCaching(t *testing.T) {
 	assert.Equal(t, int64(5), l.Stats().Hits)
 
 	// The negative entries live NotFound; the exporter's, a real record, its own TTL.
-	var policeKey, exporterKey string
-	for _, k := range rdb.Keys(ctx, "*"+unknownVIN).Val() {
-		if rdb.Type(ctx, k).Val() == "string" && len(k) > 0 && k[len(k)-len(unknownVIN)-len("police:"):][:len("police:")] == "police:" {
-			policeKey = k
-		}
+	// (Keys is fine here: the test's server holds a few hundred keys at most.)
+	keyOf := func(pattern string) string {
+		keys := rdb.Keys(ctx, pattern).Val()
+		require.Len(t, keys, 1, pattern)
+		return keys[0]
 	}
-	for _, k := range rdb.Keys(ctx, "*exporter:"+fullRequest.ExporterUSCC).Val() {
-		exporterKey = k
-	}
+	policeKey := keyOf("ucxtest:" + t.Name() + ":*:lk:police:" + unknownVIN)
+	exporterKey := keyOf("ucxtest:" + t.Name() + ":*:lk:exporter:" + fullRequest.ExporterUSCC)
 	require.NotEmpty(t, policeKey)
 	require.NotEmpty(t, exporterKey)
 	assert.LessOrEqual(t, rdb.PTTL(ctx, policeKey).Val(), ttls.NotFound)
@@ -341,4 +340,16 @@ func TestLookupsLeaderCancelled(t *testing.T) {
 	<-leaderDone
 	assert.Equal(t, sources(t).Lookup(context.Background(), fullRequest), <-follower)
 	assert.Len(t, inner.Calls(), 1)
+}
+
+// A caller that gives up is not a Redis failure: the cache is not skipped for the others.
+func TestLookupsCallerCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	l, _ := newLookups(t, newClient(t))
+	r := l.Lookup(ctx, fullRequest)
+	assert.Equal(t, sources(t).Lookup(context.Background(), fullRequest), r, "the fetch does not inherit the cancellation")
+	assert.Equal(t, rediscache.Stats{Fetches: 1}, l.Stats())
+	l.Lookup(context.Background(), fullRequest)
+	assert.Equal(t, rediscache.Stats{Hits: 5, Fetches: 1}, l.Stats(), "written back, and Redis not skipped")
 }

@@ -71,10 +71,16 @@ func NewClient(rawURL string) (*redis.Client, error) {
 
 // Default settings; each can be changed with an Option.
 const (
-	DefaultPrefix         = "ucx:"
+	// DefaultPrefix starts every key (WithPrefix).
+	DefaultPrefix = "ucx:"
+	// DefaultIdempotencyTTL is how long an idempotency key is kept (WithIdempotencyTTL).
+	// ASSUMPTION: a client retries a filing within a day; the embedded store never forgets.
 	DefaultIdempotencyTTL = 24 * time.Hour
-	DefaultCacheTimeout   = 250 * time.Millisecond
-	DefaultCacheBackoff   = time.Second
+	// DefaultCacheTimeout bounds each Redis call of a look-up (WithCacheTimeout): a loopback
+	// round trip takes well under a millisecond, an agency call tens of milliseconds.
+	DefaultCacheTimeout = 250 * time.Millisecond
+	// DefaultCacheBackoff is how long look-ups skip Redis after it failed (WithCacheBackoff).
+	DefaultCacheBackoff = time.Second
 )
 
 // Look-up cache lifetimes (see TTLs). ASSUMPTIONS, to confirm with the agencies:

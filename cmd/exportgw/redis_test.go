@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ucx-export/ucx/fixtures"
+)
+
+// redisURL returns the test Redis (UCX_REDIS_URL), skipping without one unless
+// UCX_INTEGRATION=1 (then it fails).
+func redisURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("UCX_REDIS_URL")
+	if u == "" {
+		if os.Getenv("UCX_INTEGRATION") == "1" {
+			t.Fatal("UCX_INTEGRATION=1 but UCX_REDIS_URL is not set")
+		}
+		t.Skip("no Redis: UCX_REDIS_URL")
+	}
+	return u
+}
+
+// TestIdempotencyAcrossReplicas runs two exportgw processes on one Redis and sends the same
+// request with the same Idempotency-Key to both, concurrently: one filing is created, and
+// both answer with it.
+func TestIdempotencyAcrossReplicas(t *testing.T) {
+	url := redisURL(t)
+	bin := buildBinary(t)
+	var gws []*gatewayProc
+	for range 2 {
+		cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--redis-url", url)
+		gws = append(gws, startCmd(t, cmd))
+	}
+	body, err := fixtures.FS.ReadFile("filings/clean-m1-kz.json")
+	require.NoError(t, err)
+	key := "replicas-" + t.Name() + "-" + randomSuffix()
+
+	ids := make([]string, 8)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodPost, gws[i%2].base+"/v1/filings", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", key)
+			resp, err := http.DefaultClient.Do(req)
+			if !assert.NoError(t, err) {
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if assert.Equal(t, http.StatusCreated, resp.StatusCode, string(b)) {
+				var rec map[string]any
+				require.NoError(t, json.Unmarshal(b, &rec))
+				ids[i] = rec["filingId"].(string)
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		assert.Equal(t, ids[0], id, "one filing for one key, whichever replica answered")
+	}
+	// Either replica serves the filing from the shared store.
+	for _, gw := range gws {
+		var got map[string]any
+		getJSON(t, gw.base+"/v1/filings/"+ids[0], &got)
+		assert.Equal(t, ids[0], got["filingId"])
+	}
+	// The same key with another body is refused on both.
+	other, err := fixtures.FS.ReadFile("filings/stolen-vehicle.json")
+	require.NoError(t, err)
+	for _, gw := range gws {
+		req, _ := http.NewRequest(http.MethodPost, gw.base+"/v1/filings", bytes.NewReader(other))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusConflict, resp.StatusCode)
+	}
+}
+
+func randomSuffix() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
