@@ -19,6 +19,10 @@ help: ## list the targets
 run: ## run the gateway on embedded defaults (ADDR, DATA_DIR)
 	$(GO) run ./cmd/exportgw --addr $(ADDR) --data-dir $(DATA_DIR)
 
+.PHONY: run-stack
+run-stack: ## production-like on loopback: redis-server + agencysim + the gateway using both
+	bash scripts/run-stack.sh
+
 .PHONY: build
 build: ## build the binaries into ./bin
 	$(GO) build -o bin/ ./cmd/...

@@ -23,19 +23,25 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ucx-export/ucx/chaincode"
 	"github.com/ucx-export/ucx/fixtures"
 	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/agencyhttp"
 	"github.com/ucx-export/ucx/gateway/compliance"
 	"github.com/ucx-export/ucx/gateway/contract"
 	"github.com/ucx-export/ucx/gateway/embedded"
 	"github.com/ucx-export/ucx/gateway/fabric"
 	"github.com/ucx-export/ucx/gateway/filings"
 	"github.com/ucx-export/ucx/gateway/httpapi"
+	"github.com/ucx-export/ucx/gateway/licence"
+	"github.com/ucx-export/ucx/gateway/maintenance"
+	"github.com/ucx-export/ucx/gateway/police"
 	"github.com/ucx-export/ucx/gateway/rediscache"
+	"github.com/ucx-export/ucx/gateway/registry"
 	"github.com/ucx-export/ucx/schemas"
 )
 
@@ -61,6 +67,11 @@ type config struct {
 	Ledger           string        `json:"ledger"`
 	LicenceSource    string        `json:"licenceSource"`
 	RedisURL         string        `json:"redisUrl,omitempty"`
+	PoliceURL        string        `json:"policeUrl,omitempty"`
+	MaintenanceURL   string        `json:"maintenanceUrl,omitempty"`
+	LicenceURL       string        `json:"licenceUrl,omitempty"`
+	RegistryURL      string        `json:"registryUrl,omitempty"`
+	LookupTimeout    time.Duration `json:"lookupTimeout"`
 	SeedLicences     bool          `json:"seedLicences"`
 }
 
@@ -108,7 +119,18 @@ Flags (environment variable in brackets):
 	fs.StringVar(&c.LogLevel, "log-level", envOr("UCX_LOG_LEVEL", "info"), "debug, info, warn or error [UCX_LOG_LEVEL]")
 	fs.StringVar(&c.Ledger, "ledger", envOr("UCX_LEDGER", "embedded"), "embedded (in-process chaincode over --data-dir) or fabric (a real network: UCX_FABRIC_* settings, or UCX_FABRIC_CONNECTION naming deploy/fabric/run/connection.env) [UCX_LEDGER]")
 	fs.StringVar(&c.RedisURL, "redis-url", envOr("UCX_REDIS_URL", ""), "Redis for filings, documents, idempotency keys and the look-up cache (redis://host:port/db); empty: the embedded store in --data-dir and no cache [UCX_REDIS_URL]")
-	fs.StringVar(&c.LicenceSource, "licence-source", envOr("UCX_LICENCE_SOURCE", "fixtures"), "where the filing check reads export licences: fixtures or ledger (the licence registry on the ledger) [UCX_LICENCE_SOURCE]")
+	agency := envOr("UCX_AGENCY_URL", "")
+	fs.StringVar(&agency, "agency-url", agency, "base URL of agencysim (or a gateway to all four agency systems): sets the four URLs below to URL/police, /maintenance, /licences, /registry unless they are set [UCX_AGENCY_URL]")
+	fs.StringVar(&c.PoliceURL, "police-url", envOr("UCX_POLICE_URL", ""), "police registration system; empty: fixtures [UCX_POLICE_URL]")
+	fs.StringVar(&c.MaintenanceURL, "maintenance-url", envOr("UCX_MAINTENANCE_URL", ""), "maintenance e-health record system; empty: fixtures [UCX_MAINTENANCE_URL]")
+	fs.StringVar(&c.LicenceURL, "licence-url", envOr("UCX_LICENCE_URL", ""), "export licence registry; empty: fixtures (or the ledger, see --licence-source) [UCX_LICENCE_URL]")
+	fs.StringVar(&c.RegistryURL, "registry-url", envOr("UCX_REGISTRY_URL", ""), "exporter filing registry (备案) and destination standards; empty: fixtures [UCX_REGISTRY_URL]")
+	lookupTimeout, err := time.ParseDuration(envOr("UCX_LOOKUP_TIMEOUT", "3s"))
+	if err != nil {
+		return nil, fmt.Errorf("UCX_LOOKUP_TIMEOUT: %w", err)
+	}
+	fs.DurationVar(&c.LookupTimeout, "lookup-timeout", lookupTimeout, "deadline for all the agency look-ups of one filing; past it the filing is HELD with LOOKUP_UNAVAILABLE [UCX_LOOKUP_TIMEOUT]")
+	fs.StringVar(&c.LicenceSource, "licence-source", envOr("UCX_LICENCE_SOURCE", ""), "where the filing check reads export licences: fixtures, http (--licence-url) or ledger (the licence registry on the ledger); default: http when --licence-url is set, else fixtures [UCX_LICENCE_SOURCE]")
 	seed, err := strconv.ParseBool(envOr("UCX_SEED_LICENCES", "false"))
 	if err != nil {
 		return nil, fmt.Errorf("UCX_SEED_LICENCES: %w", err)
@@ -123,8 +145,36 @@ Flags (environment variable in brackets):
 	if c.Ledger != gateway.LedgerEmbedded && c.Ledger != gateway.LedgerFabric {
 		return nil, fmt.Errorf("--ledger must be embedded or fabric, got %q", c.Ledger)
 	}
-	if c.LicenceSource != "fixtures" && c.LicenceSource != "ledger" {
-		return nil, fmt.Errorf("--licence-source must be fixtures or ledger, got %q", c.LicenceSource)
+	for _, u := range []struct {
+		url    *string
+		prefix string
+	}{{&c.PoliceURL, police.SimPrefix}, {&c.MaintenanceURL, maintenance.SimPrefix}, {&c.LicenceURL, licence.SimPrefix}, {&c.RegistryURL, registry.SimPrefix}} {
+		if *u.url == "" && agency != "" {
+			*u.url = strings.TrimSuffix(agency, "/") + u.prefix
+		}
+		if *u.url != "" {
+			if err := agencyhttp.ValidateBaseURL(*u.url); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if c.LicenceSource == "" {
+		c.LicenceSource = "fixtures"
+		if c.LicenceURL != "" {
+			c.LicenceSource = "http"
+		}
+	}
+	switch c.LicenceSource {
+	case "fixtures", "ledger":
+	case "http":
+		if c.LicenceURL == "" {
+			return nil, fmt.Errorf("--licence-source http needs --licence-url (or --agency-url)")
+		}
+	default:
+		return nil, fmt.Errorf("--licence-source must be fixtures, http or ledger, got %q", c.LicenceSource)
+	}
+	if c.LookupTimeout <= 0 {
+		return nil, fmt.Errorf("--lookup-timeout must be positive")
 	}
 	if c.ReportMaxAgeDays < 1 {
 		return nil, fmt.Errorf("--report-max-age-days must be at least 1")
@@ -142,7 +192,7 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: level}))
-	log.Info("starting exportgw", "config", *cfg, "agencies", "fixtures (embedded)")
+	log.Info("starting exportgw", "config", *cfg)
 
 	store, closeStore, rdb, err := openStore(cfg)
 	if err != nil {
@@ -164,10 +214,7 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	engineCfg := compliance.DefaultConfig()
 	engineCfg.ReportMaxAgeDays = cfg.ReportMaxAgeDays
-	sources := filings.Sources{Police: agencies, Maintenance: agencies, Licences: agencies, Exporters: agencies, Destinations: agencies}
-	if cfg.LicenceSource == "ledger" {
-		sources.Licences = ledger
-	}
+	sources := agencySources(cfg, agencies, ledger, log)
 	if cfg.SeedLicences {
 		n, err := agencies.SeedLedger(ctx, ledger)
 		if err != nil {
@@ -183,6 +230,7 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if rdb != nil {
 		lookups = rediscache.NewLookups(rdb, sources)
 	}
+	opts = append(opts, filings.WithLookupTimeout(cfg.LookupTimeout))
 	svc := filings.New(store, ledger, lookups, validator, compliance.New(engineCfg), opts...)
 
 	anchorCtx, stopAnchoring := context.WithCancel(context.Background())
@@ -227,6 +275,32 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// agencySources chooses each agency look-up: the HTTP client of the agency's system when its
+// URL is configured, else the fixtures; licences may also come from the ledger.
+func agencySources(cfg *config, agencies *embedded.Agencies, ledger gateway.LicenceSource, log *slog.Logger) filings.Sources {
+	logBreaker := agencyhttp.WithStateChange(func(source, from, to string) {
+		log.Warn("agency circuit breaker", "source", source, "from", from, "to", to)
+	})
+	src := filings.Sources{Police: agencies, Maintenance: agencies, Licences: agencies, Exporters: agencies, Destinations: agencies}
+	if cfg.PoliceURL != "" {
+		src.Police = police.New(cfg.PoliceURL, logBreaker)
+	}
+	if cfg.MaintenanceURL != "" {
+		src.Maintenance = maintenance.New(cfg.MaintenanceURL, logBreaker)
+	}
+	if cfg.RegistryURL != "" {
+		r := registry.New(cfg.RegistryURL, logBreaker)
+		src.Exporters, src.Destinations = r, r
+	}
+	switch cfg.LicenceSource {
+	case "http":
+		src.Licences = licence.New(cfg.LicenceURL, logBreaker)
+	case "ledger":
+		src.Licences = ledger
+	}
+	return src
 }
 
 // openStore opens the store of filings, documents and idempotency keys: Redis when a URL is

@@ -43,8 +43,9 @@ type Service struct {
 
 	// syncAnchor: a filing is answered only once anchored (embedded); otherwise once durably
 	// queued, with a pending receipt, unless the caller asks to wait (fabric).
-	syncAnchor bool
-	wake       chan struct{}
+	syncAnchor    bool
+	wake          chan struct{}
+	lookupTimeout time.Duration
 }
 
 // Option configures a Service.
@@ -52,6 +53,10 @@ type Option func(*Service)
 
 // WithClock sets the clock (tests).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithLookupTimeout bounds all the agency look-ups of one filing (default 3 s): an agency
+// that has not answered by then counts as unavailable (the filing is HELD).
+func WithLookupTimeout(d time.Duration) Option { return func(s *Service) { s.lookupTimeout = d } }
 
 // WithAsyncAnchoring answers a filing once it is durably queued, with a pending receipt; the
 // anchoring worker (RunAnchorer) commits it within seconds. Without it (the embedded
@@ -61,7 +66,7 @@ func WithAsyncAnchoring() Option { return func(s *Service) { s.syncAnchor = fals
 // New returns a Service.
 func New(store gateway.Store, ledger gateway.Ledger, lookups gateway.Lookups, v *schemas.Validator, engine *compliance.Engine, opts ...Option) *Service {
 	s := &Service{store: store, ledger: ledger, lookups: lookups, schemas: v, engine: engine, now: time.Now,
-		syncAnchor: true, wake: make(chan struct{}, 1)}
+		syncAnchor: true, wake: make(chan struct{}, 1), lookupTimeout: 3 * time.Second}
 	for _, o := range opts {
 		o(s)
 	}
@@ -120,7 +125,9 @@ func (s *Service) Check(ctx context.Context, body []byte) (*Check, error) {
 	if in.USCC.Valid {
 		req.ExporterUSCC = in.USCC.Normalized
 	}
-	in.LookupResult = *s.lookups.Lookup(ctx, req)
+	lctx, cancel := context.WithTimeout(ctx, s.lookupTimeout)
+	in.LookupResult = *s.lookups.Lookup(lctx, req)
+	cancel()
 	results := s.engine.Evaluate(rs, in)
 	return &Check{
 		Filing:         &f,
