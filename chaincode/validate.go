@@ -255,3 +255,11 @@ func jsonProblem(err error) string {
 	}
 	return "malformed value"
 }
+
+// ValidVIN reports whether s is a VIN the contract keys a trace by (17 characters of the VIN
+// alphabet; the check digit is the gateway's business, not the ledger's).
+func ValidVIN(s string) bool { return checkVIN("vin", s) == nil }
+
+// ValidUSCC reports whether s is a USCC the contract records (18 characters of the GB 32100
+// alphabet).
+func ValidUSCC(s string) bool { return checkUSCC("uscc", s) == nil }

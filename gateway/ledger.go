@@ -33,6 +33,10 @@ const (
 
 	ReceiptCommitted = "committed" // in a block that is on disk (embedded) or committed on the channel (fabric)
 	ReceiptPending   = "pending"   // durably queued, not yet anchored
+	// ReceiptNotAnchored marks a filing the ledger cannot key: rejected because its VIN or
+	// exporter USCC is malformed, it names no vehicle or exporter to trace. It is stored, not
+	// anchored.
+	ReceiptNotAnchored = "not-anchored"
 )
 
 // Receipt proves a write reached the ledger: the transaction and the block that holds it.

@@ -230,14 +230,14 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if rdb != nil {
 		lookups = rediscache.NewLookups(rdb, sources)
 	}
-	opts = append(opts, filings.WithLookupTimeout(cfg.LookupTimeout))
+	opts = append(opts, filings.WithLookupTimeout(cfg.LookupTimeout), filings.WithLogger(log))
 	svc := filings.New(store, ledger, lookups, validator, compliance.New(engineCfg), opts...)
 
 	anchorCtx, stopAnchoring := context.WithCancel(context.Background())
 	anchoring := make(chan struct{})
 	go func() {
 		defer close(anchoring)
-		svc.RunAnchorer(anchorCtx, 2*time.Second, log)
+		svc.RunAnchorer(anchorCtx, 2*time.Second)
 	}()
 	defer func() { stopAnchoring(); <-anchoring }()
 

@@ -51,6 +51,10 @@ func ChaincodeError(message string) error {
 	return gateway.Errorf(codes[code], "ledger refused: %s", "账本拒绝：%s", detail)
 }
 
+// Anchorable reports whether the ledger can key a filing's anchor: a well-formed VIN and
+// exporter USCC (a filing rejected for a malformed one names nothing to trace).
+func Anchorable(vin, uscc string) bool { return chaincode.ValidVIN(vin) && chaincode.ValidUSCC(uscc) }
+
 // Client implements gateway.Ledger over a Transport.
 type Client struct {
 	t        Transport

@@ -2,17 +2,23 @@ package filings
 
 import (
 	"context"
-	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/contract"
 )
 
 // anchor records a stored filing's decision on the ledger and takes it off the queue. A
 // filing the ledger already holds (anchored before a crash took the queue entry with it) is
 // not an error: its existing anchor is the receipt.
 func (s *Service) anchor(ctx context.Context, rec *gateway.FilingRecord) (*gateway.Receipt, error) {
+	if !contract.Anchorable(rec.VIN, rec.ExporterUSCC) {
+		if err := s.store.AnchorDone(ctx, rec.FilingID); err != nil {
+			return nil, err
+		}
+		return s.notAnchored(), nil
+	}
 	ev, err := s.ledger.RecordFiling(ctx, gateway.FilingAnchor{
 		FilingID: rec.FilingID, VIN: rec.VIN, DocHash: rec.DocHash, Decision: rec.Decision,
 		RulesetVersion: rec.RulesetVersion, ExporterUSCC: rec.ExporterUSCC, Actor: actorOf(rec),
@@ -36,6 +42,19 @@ func (s *Service) anchor(ctx context.Context, rec *gateway.FilingRecord) (*gatew
 	return receipt, nil
 }
 
+func (s *Service) notAnchored() *gateway.Receipt {
+	return &gateway.Receipt{Ledger: s.ledger.Kind(), Status: gateway.ReceiptNotAnchored}
+}
+
+// permanent reports ledger refusals that retrying cannot change.
+func permanent(err error) bool {
+	switch gateway.ErrorCode(err) {
+	case gateway.EINVALID, gateway.EFORBIDDEN:
+		return true
+	}
+	return false
+}
+
 // actorOf is the acting user recorded with the anchor. ASSUMPTION until access control: the
 // exporter that filed, by its USCC (an enterprise code, not personal data).
 func actorOf(rec *gateway.FilingRecord) string { return "exporter:" + rec.ExporterUSCC }
@@ -53,13 +72,13 @@ const anchorWorkers = 256
 
 // RunAnchorer anchors queued filings until ctx ends: at start (filings a crash left queued),
 // whenever a filing is queued, and every interval to retry failures.
-func (s *Service) RunAnchorer(ctx context.Context, interval time.Duration, log *slog.Logger) {
+func (s *Service) RunAnchorer(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		n, err := s.AnchorPending(ctx)
 		if err != nil && ctx.Err() == nil {
-			log.Warn("anchoring failed; will retry", "err", err, "anchored", n)
+			s.log.Warn("anchoring failed; will retry", "err", err, "anchored", n)
 		}
 		select {
 		case <-ctx.Done():
@@ -88,6 +107,11 @@ func (s *Service) AnchorPending(ctx context.Context) (int, error) {
 			wg.Go(func() {
 				defer func() { <-sem }()
 				_, err := s.anchor(ctx, rec)
+				if err != nil && permanent(err) {
+					// The ledger will never take it: stop retrying, keep the filing, say so.
+					s.log.Error("filing cannot be anchored; dropped from the anchoring queue", "filingId", rec.FilingID, "err", err)
+					err = s.store.AnchorDone(ctx, rec.FilingID)
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil && first == nil {

@@ -10,12 +10,14 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/compliance"
+	"github.com/ucx-export/ucx/gateway/contract"
 	"github.com/ucx-export/ucx/gateway/decode"
 	"github.com/ucx-export/ucx/gateway/identity"
 	"github.com/ucx-export/ucx/schemas"
@@ -40,6 +42,7 @@ type Service struct {
 	schemas *schemas.Validator
 	engine  *compliance.Engine
 	now     func() time.Time
+	log     *slog.Logger
 
 	// syncAnchor: a filing is answered only once anchored (embedded); otherwise once durably
 	// queued, with a pending receipt, unless the caller asks to wait (fabric).
@@ -54,6 +57,9 @@ type Option func(*Service)
 // WithClock sets the clock (tests).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
+// WithLogger sets where the anchoring worker reports filings the ledger refuses for good.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
 // WithLookupTimeout bounds all the agency look-ups of one filing (default 3 s): an agency
 // that has not answered by then counts as unavailable (the filing is HELD).
 func WithLookupTimeout(d time.Duration) Option { return func(s *Service) { s.lookupTimeout = d } }
@@ -65,7 +71,7 @@ func WithAsyncAnchoring() Option { return func(s *Service) { s.syncAnchor = fals
 
 // New returns a Service.
 func New(store gateway.Store, ledger gateway.Ledger, lookups gateway.Lookups, v *schemas.Validator, engine *compliance.Engine, opts ...Option) *Service {
-	s := &Service{store: store, ledger: ledger, lookups: lookups, schemas: v, engine: engine, now: time.Now,
+	s := &Service{store: store, ledger: ledger, lookups: lookups, schemas: v, engine: engine, now: time.Now, log: slog.Default(),
 		syncAnchor: true, wake: make(chan struct{}, 1), lookupTimeout: 3 * time.Second}
 	for _, o := range opts {
 		o(s)
@@ -196,7 +202,7 @@ func (s *Service) Record(ctx context.Context, c *Check, idem *gateway.Idempotenc
 		return nil, err
 	}
 	rec.Receipt = &gateway.Receipt{Ledger: s.ledger.Kind(), Status: gateway.ReceiptPending}
-	if s.syncAnchor || wait {
+	if s.syncAnchor || wait || !contract.Anchorable(rec.VIN, rec.ExporterUSCC) {
 		if r, err := s.anchor(ctx, rec); err == nil {
 			rec.Receipt = r
 		}
@@ -232,6 +238,9 @@ func (s *Service) Filing(ctx context.Context, id string) (*gateway.FilingRecord,
 			return nil, tampered(id, actual, rec.DocHash)
 		}
 		rec.Receipt = &gateway.Receipt{Ledger: s.ledger.Kind(), Status: gateway.ReceiptPending}
+		if !contract.Anchorable(rec.VIN, rec.ExporterUSCC) {
+			rec.Receipt = s.notAnchored()
+		}
 	default:
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"io/fs"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/ucx-export/ucx/fixtures"
 	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/contract"
 )
 
 // expectation is fixtures/filings/<name>.expect.json: the decision and every FAIL/HOLD code.
@@ -62,9 +64,18 @@ func golden(t *testing.T, srv *testServer) {
 			got = dedupe(got)
 			assert.Equal(t, want.Decision, rec.Decision, "results: %s", w.Body.String())
 			assert.Equal(t, dedupe(want.Codes), got, "results: %s", w.Body.String())
+			require.NotNil(t, rec.Receipt)
+			if contract.Anchorable(rec.VIN, rec.ExporterUSCC) {
+				assert.Equal(t, gateway.ReceiptCommitted, rec.Receipt.Status, "every decision is anchored")
+			} else {
+				assert.Equal(t, gateway.ReceiptNotAnchored, rec.Receipt.Status, "a malformed VIN or USCC names nothing to anchor")
+			}
 		})
 	}
 	require.GreaterOrEqual(t, count, 1)
+	pending, err := srv.store.PendingAnchors(context.Background(), 10)
+	require.NoError(t, err)
+	assert.Empty(t, pending, "nothing is left in the anchoring queue")
 }
 
 func dedupe(codes []string) []string {
