@@ -347,5 +347,5 @@ func openLedger(cfg *config) (*contract.Client, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("open embedded ledger: %w", err)
 	}
-	return contract.New(chain), func() { chain.Close() }, nil
+	return contract.New(chain, contract.WithInflight(embedded.Inflight)), func() { chain.Close() }, nil
 }

@@ -143,6 +143,9 @@ func historyKey(key string, block uint64, tx int) []byte {
 // Verify re-checks the whole chain: every block's Merkle root, the hash links between
 // headers, the transaction index, and that replaying every write yields the world state.
 func (l *Ledger) Verify() (blocks uint64, err error) {
+	if err := l.waitApplied(); err != nil {
+		return 0, err
+	}
 	err = l.db.View(func(tx *bolt.Tx) error {
 		height := stateHeight(tx)
 		if height != l.log.count() {

@@ -80,7 +80,7 @@ func TestLedgerChainVerifiesAndSurvivesReopen(t *testing.T) {
 func BenchmarkLedgerEvents64(b *testing.B) {
 	l := openLedger(b, b.TempDir())
 	defer l.Close()
-	c := contract.New(l)
+	c := contract.New(l, contract.WithInflight(embedded.Inflight)) // as cmd/exportgw wires it
 	ctx := context.Background()
 	var n atomic.Int64
 	b.Cleanup(func() { b.Logf("%+v", l.Stats()) })
