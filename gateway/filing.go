@@ -265,6 +265,10 @@ type FilingRecord struct {
 	CreatedAt      time.Time    `json:"createdAt"`
 	Supersedes     string       `json:"supersedes,omitempty"`
 	SupersededBy   string       `json:"supersededBy,omitempty"`
+	// VerificationCode lets anyone (an overseas buyer, a foreign customs office) check the
+	// export dossier of an ACCEPTED filing without an account: unguessable, not derived from
+	// the VIN.
+	VerificationCode string `json:"verificationCode,omitempty"`
 	// Receipt is where the decision is anchored on the ledger. It is not stored with the
 	// record: it is read from the ledger (pending until the anchor commits).
 	Receipt *Receipt `json:"receipt,omitempty"`
@@ -296,6 +300,9 @@ type Store interface {
 	PendingAnchors(ctx context.Context, limit int) ([]*FilingRecord, error)
 	// AnchorDone removes filings from the anchoring queue (their anchor is on the ledger).
 	AnchorDone(ctx context.Context, filingIDs ...string) error
+	// FilingByVerificationCode returns the filing a verification code was issued for;
+	// ENOTFOUND when none.
+	FilingByVerificationCode(ctx context.Context, code string) (*FilingRecord, error)
 	// Filing returns a stored filing record, ENOTFOUND when absent.
 	Filing(ctx context.Context, id string) (*FilingRecord, error)
 	// Document returns the canonical document stored under a hash, ENOTFOUND when absent.

@@ -23,6 +23,7 @@ var (
 	bucketVINs    = []byte("vin-latest")   // VIN → current filingId
 	bucketIdem    = []byte("idempotency")  // key → IdempotentResponse JSON
 	bucketOutbox  = []byte("anchor-queue") // filingId → "" while its anchor is not on the ledger
+	bucketVerify  = []byte("verify")       // verification code → filingId
 )
 
 // DBFile is the name of the database file inside the data directory.
@@ -46,7 +47,7 @@ func Open(dataDir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", filepath.Join(dataDir, DBFile), err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketFilings, bucketDocs, bucketVINs, bucketIdem, bucketOutbox} {
+		for _, b := range [][]byte{bucketFilings, bucketDocs, bucketVINs, bucketIdem, bucketOutbox, bucketVerify} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -112,6 +113,11 @@ func (s *Store) SaveFiling(ctx context.Context, rec *gateway.FilingRecord, doc [
 		if err := tx.Bucket(bucketOutbox).Put([]byte(rec.FilingID), nil); err != nil {
 			return err
 		}
+		if rec.VerificationCode != "" {
+			if err := tx.Bucket(bucketVerify).Put([]byte(rec.VerificationCode), []byte(rec.FilingID)); err != nil {
+				return err
+			}
+		}
 		if idem != nil {
 			return putJSON(idems, idem.Key, &gateway.IdempotentResponse{RequestHash: idem.RequestHash, FilingID: rec.FilingID})
 		}
@@ -129,6 +135,21 @@ func (s *Store) Filing(ctx context.Context, id string) (*gateway.FilingRecord, e
 		}
 		var err error
 		rec, err = decodeRecord(v)
+		return err
+	})
+	return rec, err
+}
+
+// FilingByVerificationCode implements gateway.Store.
+func (s *Store) FilingByVerificationCode(ctx context.Context, code string) (*gateway.FilingRecord, error) {
+	var rec *gateway.FilingRecord
+	err := s.db.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketVerify).Get([]byte(code))
+		if id == nil {
+			return gateway.Errorf(gateway.ENOTFOUND, "no dossier with this verification code", "无此核验码对应的档案")
+		}
+		var err error
+		rec, err = decodeRecord(tx.Bucket(bucketFilings).Get(id))
 		return err
 	})
 	return rec, err

@@ -198,6 +198,9 @@ func (s *Service) Record(ctx context.Context, c *Check, idem *gateway.Idempotenc
 		Results:        c.Results,
 		CreatedAt:      s.now().UTC().Truncate(time.Millisecond),
 	}
+	if rec.Decision == gateway.Accepted {
+		rec.VerificationCode = newVerificationCode()
+	}
 	if err := s.store.SaveFiling(ctx, rec, c.Document, idem); err != nil {
 		return nil, err
 	}

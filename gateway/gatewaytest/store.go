@@ -140,6 +140,22 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		require.NoError(t, s.AnchorDone(ctx, "F2", "F2", "unknown"), "idempotent")
 	})
 
+	t.Run("a verification code finds its filing", func(t *testing.T) {
+		s := newStore(t)
+		r := rec("F1", "LSJA24U62JG269225")
+		r.VerificationCode = "7KQ4M2XD9PAB"
+		require.NoError(t, s.SaveFiling(ctx, r, []byte(`{}`), nil))
+		require.NoError(t, s.SaveFiling(ctx, rec("F2", "LDC613P23A1305189"), []byte(`{}`), nil))
+		got, err := s.FilingByVerificationCode(ctx, "7KQ4M2XD9PAB")
+		require.NoError(t, err)
+		assert.Equal(t, "F1", got.FilingID)
+		assert.Equal(t, "7KQ4M2XD9PAB", got.VerificationCode)
+		_, err = s.FilingByVerificationCode(ctx, "AAAAAAAAAAAA")
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
+		_, err = s.FilingByVerificationCode(ctx, "")
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
+	})
+
 	t.Run("ready", func(t *testing.T) {
 		assert.NoError(t, newStore(t).Ready(ctx))
 	})

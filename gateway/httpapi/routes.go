@@ -20,6 +20,8 @@ func (s *Server) routes() {
 	v1.GET("/vehicles/:vin/trace", s.handle(s.getTrace))
 	v1.POST("/vehicles/:vin/events", s.handle(s.postEvent))
 	v1.GET("/receipts/:txId", s.handle(s.getReceipt))
+	v1.GET("/verify/vehicles/:code", s.handle(s.getDossier))
+	r.GET("/verify/vehicles/:code", s.handle(s.getDossierPage))
 	v1.POST("/licences", s.handle(s.issueLicence))
 	v1.GET("/licences/:no", s.handle(s.getLicence))
 	v1.POST("/licences/:no/revocation", s.handle(s.revokeLicence))

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -151,4 +152,40 @@ func TestLicenceOnLedger(t *testing.T) {
 	tr := decodeBody(t, s.do(http.MethodGet, "/v1/vehicles/LSJA24U62JG269225/trace", nil))
 	assert.Equal(t, float64(2), tr["total"], "issue and revocation are on the vehicle's trace")
 	assert.Equal(t, http.StatusNotFound, s.do(http.MethodGet, "/v1/licences/26-AB-999999", nil).Code)
+}
+
+func TestPublicDossier(t *testing.T) {
+	s := newTestServer(t)
+	rec := decodeBody(t, s.post("/v1/filings", fixture(t, "clean-m1-kz")))
+	code, _ := rec["verificationCode"].(string)
+	require.Len(t, code, 12, "an ACCEPTED filing gets a verification code")
+	assert.NotContains(t, code, rec["vin"].(string)[11:], "not derived from the VIN")
+	rejected := decodeBody(t, s.post("/v1/filings", fixture(t, "stolen-vehicle")))
+	assert.NotContains(t, rejected, "verificationCode", "only ACCEPTED filings get one")
+
+	d := decodeBody(t, s.do(http.MethodGet, "/v1/verify/vehicles/"+strings.ToLower(code[:6])+"-"+code[6:], nil))
+	assert.Equal(t, "VALID", d["status"])
+	assert.Equal(t, rec["vin"], d["vin"])
+	assert.Equal(t, "WM/T 8-2022", d["standard"])
+	assert.Equal(t, "FILED", d["exportStatus"])
+	assert.Equal(t, "committed", d["receipt"].(map[string]any)["status"])
+	require.Len(t, d["trace"], 1)
+
+	page := s.do(http.MethodGet, "/verify/vehicles/"+code, nil)
+	require.Equal(t, http.StatusOK, page.Code)
+	assert.Contains(t, page.Header().Get("Content-Type"), "text/html")
+	assert.Contains(t, page.Body.String(), rec["vin"].(string))
+	assert.Contains(t, page.Body.String(), "有效 VALID")
+
+	// A later filing of the same vehicle supersedes the dossier.
+	s.post("/v1/filings", fixture(t, "clean-m1-kz"))
+	d = decodeBody(t, s.do(http.MethodGet, "/v1/verify/vehicles/"+code, nil))
+	assert.Equal(t, "SUPERSEDED", d["status"])
+
+	for _, bad := range []string{"AAAAAAAAAAAA", "short", "ILOU12345678"} {
+		assert.Equal(t, http.StatusNotFound, s.do(http.MethodGet, "/v1/verify/vehicles/"+bad, nil).Code, bad)
+		p := s.do(http.MethodGet, "/verify/vehicles/"+bad, nil)
+		assert.Equal(t, http.StatusNotFound, p.Code)
+		assert.Contains(t, p.Body.String(), "无此核验码对应的档案")
+	}
 }

@@ -34,11 +34,12 @@ func NewStore(rdb redis.UniversalClient, opts ...Option) *Store {
 	return &Store{rdb: rdb, prefix: c.prefix, idemTTL: c.idemTTL.Milliseconds()}
 }
 
-func (s *Store) filingKey(id string) string { return s.prefix + "filing:" + id }
-func (s *Store) docKey(hash string) string  { return s.prefix + "doc:" + hash }
-func (s *Store) vinKey(vin string) string   { return s.prefix + "vin:" + vin }
-func (s *Store) idemKey(key string) string  { return s.prefix + "idem:" + key }
-func (s *Store) anchorsKey() string         { return s.prefix + "anchors" }
+func (s *Store) filingKey(id string) string   { return s.prefix + "filing:" + id }
+func (s *Store) docKey(hash string) string    { return s.prefix + "doc:" + hash }
+func (s *Store) vinKey(vin string) string     { return s.prefix + "vin:" + vin }
+func (s *Store) idemKey(key string) string    { return s.prefix + "idem:" + key }
+func (s *Store) verifyKey(code string) string { return s.prefix + "verify:" + code }
+func (s *Store) anchorsKey() string           { return s.prefix + "anchors" }
 
 // Fields of a filing's hash. The links live beside the record, not inside its JSON, so that
 // the script can set them without decoding and re-encoding the record.
@@ -64,14 +65,15 @@ const (
 // command whose connection broke before the reply came, and the filing may already be saved
 // then. (Filing IDs carry random bits, so the same ID with the same record is the same save.)
 //
-// KEYS: 1 filing hash, 2 document, 3 VIN → current filing, 4 anchor queue, 5 idempotency key
-// (only with ARGV[5]). ARGV: 1 filing ID, 2 record JSON, 3 document, 4 filing-key prefix,
-// 5 idempotency response JSON ("" = none), 6 idempotency TTL in ms (0 = none).
+// KEYS: 1 filing hash, 2 document, 3 VIN → current filing, 4 anchor queue, 5 verification
+// code → filing (written only with ARGV[7]), 6 idempotency key (only with ARGV[5]). ARGV:
+// 1 filing ID, 2 record JSON, 3 document, 4 filing-key prefix, 5 idempotency response JSON
+// ("" = none), 6 idempotency TTL in ms (0 = none), 7 verification code ("" = none).
 // Returns {status, previous filing ID or ""}.
 var saveScript = redis.NewScript(`
 local idem = ARGV[5] ~= ''
 if idem then
-  local bound = redis.call('GET', KEYS[5])
+  local bound = redis.call('GET', KEYS[6])
   if bound and bound ~= ARGV[5] then return {1, ''} end
 end
 local stored = redis.call('HMGET', KEYS[1], 'rec', 'supersedes')
@@ -88,11 +90,12 @@ if prev ~= '' then redis.call('HSET', prevKey, 'supersededBy', ARGV[1]) end
 redis.call('HSET', KEYS[1], 'rec', ARGV[2], 'supersedes', prev)
 redis.call('SET', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[4], 0, ARGV[1])
+if ARGV[7] ~= '' then redis.call('SET', KEYS[5], ARGV[1]) end
 if idem then
   if tonumber(ARGV[6]) > 0 then
-    redis.call('SET', KEYS[5], ARGV[5], 'PX', ARGV[6])
+    redis.call('SET', KEYS[6], ARGV[5], 'PX', ARGV[6])
   else
-    redis.call('SET', KEYS[5], ARGV[5])
+    redis.call('SET', KEYS[6], ARGV[5])
   end
 end
 return {0, prev}
@@ -113,8 +116,8 @@ func (s *Store) SaveFiling(ctx context.Context, rec *gateway.FilingRecord, doc [
 	if err != nil {
 		return fmt.Errorf("encode filing record: %w", err)
 	}
-	keys := []string{s.filingKey(rec.FilingID), s.docKey(rec.DocHash), s.vinKey(rec.VIN), s.anchorsKey()}
-	args := []any{rec.FilingID, recJSON, doc, s.filingKey(""), "", s.idemTTL}
+	keys := []string{s.filingKey(rec.FilingID), s.docKey(rec.DocHash), s.vinKey(rec.VIN), s.anchorsKey(), s.verifyKey(rec.VerificationCode)}
+	args := []any{rec.FilingID, recJSON, doc, s.filingKey(""), "", s.idemTTL, rec.VerificationCode}
 	if idem != nil {
 		resp, err := json.Marshal(&gateway.IdempotentResponse{RequestHash: idem.RequestHash, FilingID: rec.FilingID})
 		if err != nil {
@@ -145,6 +148,15 @@ func (s *Store) SaveFiling(ctx context.Context, rec *gateway.FilingRecord, doc [
 	default:
 		return gateway.Wrap(fmt.Errorf("save script returned status %d", status), gateway.EINTERNAL, "internal error", "内部错误")
 	}
+}
+
+// FilingByVerificationCode implements gateway.Store.
+func (s *Store) FilingByVerificationCode(ctx context.Context, code string) (*gateway.FilingRecord, error) {
+	id, err := s.rdb.Get(ctx, s.verifyKey(code)).Result()
+	if err != nil {
+		return nil, translate(err, gateway.Errorf(gateway.ENOTFOUND, "no dossier with this verification code", "无此核验码对应的档案"))
+	}
+	return s.Filing(ctx, id)
 }
 
 // Filing implements gateway.Store.
