@@ -42,8 +42,30 @@ type Filing struct {
 	DestinationCountry     string                  `json:"destinationCountry"`
 	LicenceNo              string                  `json:"licenceNo"`
 	InspectionReport       InspectionReport        `json:"inspectionReport"`
+	InspectionReportRef    *ReportRef              `json:"inspectionReportRef,omitempty"`
 	AfterSalesConfirmation *AfterSalesConfirmation `json:"afterSalesConfirmation,omitempty"`
 	DestinationDeclaration *DestinationDeclaration `json:"destinationDeclaration,omitempty"`
+}
+
+// ReportRef names a signed inspection report already stored (POST /v1/inspection-reports),
+// which a filing may reference instead of embedding a report.
+type ReportRef struct {
+	AgencyUSCC string `json:"agencyUscc"`
+	ReportNo   string `json:"reportNo"`
+}
+
+// StoredReport is a signed inspection report as stored: its canonical JSON, the agency's
+// signature over it, and its hash (also anchored on the vehicle's trace as INSPECTED).
+type StoredReport struct {
+	AgencyUSCC string    `json:"agencyUscc"`
+	ReportNo   string    `json:"reportNo"`
+	VIN        string    `json:"vin"`
+	ReportHash string    `json:"reportHash"`
+	Report     []byte    `json:"report"`
+	KeyID      string    `json:"keyId"`
+	Algorithm  string    `json:"algorithm"`
+	Signature  string    `json:"signature"`
+	StoredAt   time.Time `json:"storedAt"`
 }
 
 // Vehicle categories (GB/T 15089). M1 is inspected under WM/T 8-2022, every other under WM/T 9-2022.
@@ -300,6 +322,11 @@ type Store interface {
 	PendingAnchors(ctx context.Context, limit int) ([]*FilingRecord, error)
 	// AnchorDone removes filings from the anchoring queue (their anchor is on the ledger).
 	AnchorDone(ctx context.Context, filingIDs ...string) error
+	// SaveReport stores a signed inspection report, durably. Storing the same report again
+	// (same hash) succeeds; another report under the same agency and number is ECONFLICT.
+	SaveReport(ctx context.Context, r *StoredReport) error
+	// Report returns a stored report; ENOTFOUND when absent.
+	Report(ctx context.Context, agencyUSCC, reportNo string) (*StoredReport, error)
 	// FilingByVerificationCode returns the filing a verification code was issued for;
 	// ENOTFOUND when none.
 	FilingByVerificationCode(ctx context.Context, code string) (*FilingRecord, error)

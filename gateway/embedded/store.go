@@ -24,6 +24,7 @@ var (
 	bucketIdem    = []byte("idempotency")  // key → IdempotentResponse JSON
 	bucketOutbox  = []byte("anchor-queue") // filingId → "" while its anchor is not on the ledger
 	bucketVerify  = []byte("verify")       // verification code → filingId
+	bucketReports = []byte("reports")      // agency USCC \x00 report number → StoredReport JSON
 )
 
 // DBFile is the name of the database file inside the data directory.
@@ -47,7 +48,7 @@ func Open(dataDir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", filepath.Join(dataDir, DBFile), err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketFilings, bucketDocs, bucketVINs, bucketIdem, bucketOutbox, bucketVerify} {
+		for _, b := range [][]byte{bucketFilings, bucketDocs, bucketVINs, bucketIdem, bucketOutbox, bucketVerify, bucketReports} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -138,6 +139,46 @@ func (s *Store) Filing(ctx context.Context, id string) (*gateway.FilingRecord, e
 		return err
 	})
 	return rec, err
+}
+
+func reportKey(agency, no string) []byte { return []byte(agency + "\x00" + no) }
+
+// SaveReport implements gateway.Store.
+func (s *Store) SaveReport(ctx context.Context, r *gateway.StoredReport) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketReports)
+		if v := b.Get(reportKey(r.AgencyUSCC, r.ReportNo)); v != nil {
+			var old gateway.StoredReport
+			if err := json.Unmarshal(v, &old); err != nil {
+				return err
+			}
+			if old.ReportHash == r.ReportHash {
+				return nil
+			}
+			return gateway.Errorf(gateway.ECONFLICT, "agency %s already stored another report %s", "检验机构 %s 已存有编号为 %s 的另一份报告", r.AgencyUSCC, r.ReportNo)
+		}
+		data, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		return b.Put(reportKey(r.AgencyUSCC, r.ReportNo), data)
+	})
+}
+
+// Report implements gateway.Store.
+func (s *Store) Report(ctx context.Context, agency, no string) (*gateway.StoredReport, error) {
+	var r gateway.StoredReport
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketReports).Get(reportKey(agency, no))
+		if v == nil {
+			return gateway.Errorf(gateway.ENOTFOUND, "no report %s of agency %s", "未找到检验机构 %[2]s 的报告 %[1]s", no, agency)
+		}
+		return json.Unmarshal(v, &r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // FilingByVerificationCode implements gateway.Store.

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"log/slog"
 	"time"
 
@@ -104,12 +105,22 @@ func (s *Service) Check(ctx context.Context, body []byte) (*Check, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := oneReport(doc); err != nil {
+		return nil, err
+	}
 	if v := s.schemas.ValidateFiling(doc); len(v) > 0 {
 		return nil, schemaError(v)
 	}
 	rs, err := s.engine.Ruleset(f.ApplicationDate)
 	if err != nil {
 		return nil, err
+	}
+	if ref := f.InspectionReportRef; ref != nil {
+		r, err := s.referencedReport(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		f.InspectionReport = *r
 	}
 	canon := jsontext.Value(bytes.Clone(body))
 	if err := canon.Canonicalize(); err != nil {
@@ -154,6 +165,44 @@ func (s *Service) today() time.Time {
 
 // chinaTime is China Standard Time (UTC+8, no DST): filing dates are Chinese calendar dates.
 var chinaTime = time.FixedZone("CST", 8*3600)
+
+// oneReport requires exactly one of inspectionReport and inspectionReportRef, with a message
+// that says so (the schema's oneOf would only say that no alternative matched).
+func oneReport(doc any) error {
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return nil // the schema reports a non-object
+	}
+	_, embedded := m["inspectionReport"]
+	_, ref := m["inspectionReportRef"]
+	if embedded != ref {
+		return nil
+	}
+	en, zh := "give exactly one of inspectionReport and inspectionReportRef, not both", "inspectionReport 与 inspectionReportRef 只能提供一个"
+	if !embedded {
+		en, zh = "an inspection report is required: inspectionReport, or inspectionReportRef to a stored signed report", "须提供检验报告：inspectionReport，或引用已存签名报告的 inspectionReportRef"
+	}
+	return gateway.Errorf(gateway.ESCHEMA, "the filing does not match its schema (1 problem)", "申报文件不符合数据规范（1 处问题）").
+		WithDetails(gateway.Detail{Pointer: "/inspectionReport", Code: "SCHEMA_ONEOF", Message: en, MessageZh: zh})
+}
+
+// referencedReport loads the stored signed report a filing references. An unknown reference
+// is bad input (422 REPORT_NOT_FOUND): nothing can be decided without the report.
+func (s *Service) referencedReport(ctx context.Context, ref *gateway.ReportRef) (*gateway.InspectionReport, error) {
+	stored, err := s.store.Report(ctx, ref.AgencyUSCC, ref.ReportNo)
+	if gateway.ErrorCode(err) == gateway.ENOTFOUND {
+		return nil, gateway.Errorf(gateway.EREPORTNOTFOUND, "no signed report %s of agency %s is stored", "未找到检验机构 %[2]s 已提交的签名报告 %[1]s", ref.ReportNo, ref.AgencyUSCC).
+			WithDetails(gateway.Detail{Pointer: "/inspectionReportRef", Code: gateway.EREPORTNOTFOUND, Message: "unknown report", MessageZh: "报告不存在"})
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r gateway.InspectionReport
+	if err := json.Unmarshal(stored.Report, &r); err != nil {
+		return nil, gateway.Wrap(err, gateway.EINTERNAL, "unreadable stored report", "存档报告无法读取")
+	}
+	return &r, nil
+}
 
 func schemaError(vs []schemas.Violation) error {
 	e := gateway.Errorf(gateway.ESCHEMA, "the filing does not match its schema (%d problems)", "申报文件不符合数据规范（%d 处问题）", len(vs))

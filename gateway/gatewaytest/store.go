@@ -156,6 +156,26 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
 	})
 
+	t.Run("signed reports: stored once, read back", func(t *testing.T) {
+		s := newStore(t)
+		r := &gateway.StoredReport{AgencyUSCC: "91110108MA01C8TQ26", ReportNo: "BJJC-2026-000123", VIN: "LSJA24U62JG269225",
+			ReportHash: "sha256:" + fmt.Sprintf("%064x", 1), Report: []byte(`{"reportNo":"BJJC-2026-000123"}`),
+			KeyID: "k1", Algorithm: "Ed25519", Signature: "c2ln", StoredAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+		require.NoError(t, s.SaveReport(ctx, r))
+		require.NoError(t, s.SaveReport(ctx, r), "the same report again is fine")
+		got, err := s.Report(ctx, r.AgencyUSCC, r.ReportNo)
+		require.NoError(t, err)
+		assert.Equal(t, r, got)
+		other := *r
+		other.ReportHash = "sha256:" + fmt.Sprintf("%064x", 2)
+		assert.Equal(t, gateway.ECONFLICT, gateway.ErrorCode(s.SaveReport(ctx, &other)))
+		got, err = s.Report(ctx, r.AgencyUSCC, r.ReportNo)
+		require.NoError(t, err)
+		assert.Equal(t, r.ReportHash, got.ReportHash, "a refused report changes nothing")
+		_, err = s.Report(ctx, r.AgencyUSCC, "nope")
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
+	})
+
 	t.Run("ready", func(t *testing.T) {
 		assert.NoError(t, newStore(t).Ready(ctx))
 	})

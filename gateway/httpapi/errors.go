@@ -34,6 +34,7 @@ var statusOf = map[string]int{
 	gateway.EBATCHTOOLARGE:      http.StatusRequestEntityTooLarge,
 	gateway.EFORBIDDEN:          http.StatusForbidden,
 	gateway.EDOCTAMPERED:        http.StatusConflict,
+	gateway.EREPORTNOTFOUND:     http.StatusUnprocessableEntity,
 	codeMethodNotAllowed:        http.StatusMethodNotAllowed,
 }
 

@@ -54,6 +54,7 @@ var gatewayErrorCodes = []string{
 	gateway.EBATCHTOOLARGE,
 	gateway.EFORBIDDEN,
 	gateway.EDOCTAMPERED,
+	gateway.EREPORTNOTFOUND,
 	"METHOD_NOT_ALLOWED",
 }
 

@@ -150,6 +150,50 @@ func (s *Store) SaveFiling(ctx context.Context, rec *gateway.FilingRecord, doc [
 	}
 }
 
+func (s *Store) reportKey(agency, no string) string { return s.prefix + "report:" + agency + ":" + no }
+
+// saveReportScript stores a report unless one with another hash is there: {0} stored or the
+// same report already there, {1} another report under the key. KEYS: 1 report key. ARGV: 1
+// report JSON, 2 its hash.
+var saveReportScript = redis.NewScript(`
+local old = redis.call('GET', KEYS[1])
+if old then
+  if cjson.decode(old)['reportHash'] == ARGV[2] then return 0 end
+  return 1
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 0
+`)
+
+// SaveReport implements gateway.Store.
+func (s *Store) SaveReport(ctx context.Context, r *gateway.StoredReport) error {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	n, err := saveReportScript.Run(ctx, s.rdb, []string{s.reportKey(r.AgencyUSCC, r.ReportNo)}, data, r.ReportHash).Int()
+	if err != nil {
+		return translate(err, nil)
+	}
+	if n == 1 {
+		return gateway.Errorf(gateway.ECONFLICT, "agency %s already stored another report %s", "检验机构 %s 已存有编号为 %s 的另一份报告", r.AgencyUSCC, r.ReportNo)
+	}
+	return nil
+}
+
+// Report implements gateway.Store.
+func (s *Store) Report(ctx context.Context, agency, no string) (*gateway.StoredReport, error) {
+	data, err := s.rdb.Get(ctx, s.reportKey(agency, no)).Bytes()
+	if err != nil {
+		return nil, translate(err, gateway.Errorf(gateway.ENOTFOUND, "no report %s of agency %s", "未找到检验机构 %[2]s 的报告 %[1]s", no, agency))
+	}
+	var r gateway.StoredReport
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("decode report: %w", err)
+	}
+	return &r, nil
+}
+
 // FilingByVerificationCode implements gateway.Store.
 func (s *Store) FilingByVerificationCode(ctx context.Context, code string) (*gateway.FilingRecord, error) {
 	id, err := s.rdb.Get(ctx, s.verifyKey(code)).Result()
