@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -37,6 +38,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/fabric"
 	"github.com/ucx-export/ucx/gateway/filings"
 	"github.com/ucx-export/ucx/gateway/httpapi"
+	"github.com/ucx-export/ucx/gateway/inspection"
 	"github.com/ucx-export/ucx/gateway/licence"
 	"github.com/ucx-export/ucx/gateway/maintenance"
 	"github.com/ucx-export/ucx/gateway/police"
@@ -72,6 +74,7 @@ type config struct {
 	LicenceURL       string        `json:"licenceUrl,omitempty"`
 	RegistryURL      string        `json:"registryUrl,omitempty"`
 	LookupTimeout    time.Duration `json:"lookupTimeout"`
+	InspectionKeys   string        `json:"inspectionKeys"`
 	SeedLicences     bool          `json:"seedLicences"`
 }
 
@@ -130,6 +133,7 @@ Flags (environment variable in brackets):
 		return nil, fmt.Errorf("UCX_LOOKUP_TIMEOUT: %w", err)
 	}
 	fs.DurationVar(&c.LookupTimeout, "lookup-timeout", lookupTimeout, "deadline for all the agency look-ups of one filing; past it the filing is HELD with LOOKUP_UNAVAILABLE [UCX_LOOKUP_TIMEOUT]")
+	fs.StringVar(&c.InspectionKeys, "inspection-keys", envOr("UCX_INSPECTION_KEYS", ""), "JSON file of the inspection agencies' registered Ed25519 public keys (signed reports); empty: the fixture agencies' keys [UCX_INSPECTION_KEYS]")
 	fs.StringVar(&c.LicenceSource, "licence-source", envOr("UCX_LICENCE_SOURCE", ""), "where the filing check reads export licences: fixtures, http (--licence-url) or ledger (the licence registry on the ledger); default: http when --licence-url is set, else fixtures [UCX_LICENCE_SOURCE]")
 	seed, err := strconv.ParseBool(envOr("UCX_SEED_LICENCES", "false"))
 	if err != nil {
@@ -230,7 +234,11 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if rdb != nil {
 		lookups = rediscache.NewLookups(rdb, sources)
 	}
-	opts = append(opts, filings.WithLookupTimeout(cfg.LookupTimeout), filings.WithLogger(log))
+	keys, err := loadInspectionKeys(cfg)
+	if err != nil {
+		return err
+	}
+	opts = append(opts, filings.WithLookupTimeout(cfg.LookupTimeout), filings.WithLogger(log), filings.WithReportKeys(keys))
 	svc := filings.New(store, ledger, lookups, validator, compliance.New(engineCfg), opts...)
 
 	anchorCtx, stopAnchoring := context.WithCancel(context.Background())
@@ -301,6 +309,18 @@ func agencySources(cfg *config, agencies *embedded.Agencies, ledger gateway.Lice
 		src.Licences = ledger
 	}
 	return src
+}
+
+// loadInspectionKeys reads the registered agency keys: the configured file, or the fixtures'.
+func loadInspectionKeys(cfg *config) (*inspection.Registry, error) {
+	if cfg.InspectionKeys == "" {
+		return inspection.LoadRegistry(fixtures.FS, "agencies/inspection-agency-keys.json")
+	}
+	dir, file := filepath.Split(cfg.InspectionKeys)
+	if dir == "" {
+		dir = "."
+	}
+	return inspection.LoadRegistry(os.DirFS(dir), file)
 }
 
 // openStore opens the store of filings, documents and idempotency keys: Redis when a URL is

@@ -21,6 +21,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/contract"
 	"github.com/ucx-export/ucx/gateway/decode"
 	"github.com/ucx-export/ucx/gateway/identity"
+	"github.com/ucx-export/ucx/gateway/inspection"
 	"github.com/ucx-export/ucx/schemas"
 )
 
@@ -50,6 +51,7 @@ type Service struct {
 	syncAnchor    bool
 	wake          chan struct{}
 	lookupTimeout time.Duration
+	reportKeys    *inspection.Registry
 }
 
 // Option configures a Service.
@@ -282,12 +284,12 @@ func (s *Service) Filing(ctx context.Context, id string) (*gateway.FilingRecord,
 	switch {
 	case err == nil:
 		if anchor.DocHash != actual || rec.DocHash != actual {
-			return nil, tampered(id, actual, anchor.DocHash)
+			return nil, tampered("filing "+id, actual, anchor.DocHash)
 		}
 		rec.Receipt = anchor.Receipt
 	case gateway.ErrorCode(err) == gateway.ENOTFOUND:
 		if rec.DocHash != actual {
-			return nil, tampered(id, actual, rec.DocHash)
+			return nil, tampered("filing "+id, actual, rec.DocHash)
 		}
 		rec.Receipt = &gateway.Receipt{Ledger: s.ledger.Kind(), Status: gateway.ReceiptPending}
 		if !contract.Anchorable(rec.VIN, rec.ExporterUSCC) {
@@ -308,13 +310,15 @@ func (s *Service) Document(ctx context.Context, id string) ([]byte, error) {
 	return s.store.Document(ctx, rec.DocHash)
 }
 
-func tampered(id, actual, anchored string) error {
+// tampered reports a stored document that no longer matches its recorded hash; what names
+// it ("filing F…", "report AGENCY/NO").
+func tampered(what, actual, recorded string) error {
 	return gateway.Errorf(gateway.EDOCTAMPERED,
-		"the stored document of filing %s does not match its ledger hash: it has been altered and is not served",
-		"申报 %s 的存档文件与账本哈希不一致，已被篡改，不予提供", id).WithDetails(gateway.Detail{
+		"the stored document of %s does not match its recorded hash: it has been altered and is not served",
+		"%s 的存档文件与记录的哈希不一致，已被篡改，不予提供", what).WithDetails(gateway.Detail{
 		Pointer: "", Code: gateway.EDOCTAMPERED,
-		Message:   "stored " + actual + ", anchored " + anchored,
-		MessageZh: "存档哈希 " + actual + "，账本哈希 " + anchored,
+		Message:   "stored " + actual + ", recorded " + recorded,
+		MessageZh: "存档哈希 " + actual + "，记录哈希 " + recorded,
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/inspection"
 )
 
 // Codes of transport-level errors.
@@ -16,26 +17,31 @@ const (
 
 // statusOf is the one table from error codes to HTTP statuses.
 var statusOf = map[string]int{
-	gateway.EINTERNAL:           http.StatusInternalServerError,
-	gateway.EINVALID:            http.StatusBadRequest,
-	gateway.ENOTFOUND:           http.StatusNotFound,
-	gateway.ECONFLICT:           http.StatusConflict,
-	gateway.EUNAVAILABLE:        http.StatusServiceUnavailable,
-	gateway.EINVALIDJSON:        http.StatusBadRequest,
-	gateway.EUNKNOWNFIELD:       http.StatusBadRequest,
-	gateway.ETYPEMISMATCH:       http.StatusBadRequest,
-	gateway.ETRAILINGDATA:       http.StatusBadRequest,
-	gateway.EBODYTOOLARGE:       http.StatusRequestEntityTooLarge,
-	gateway.EUNSUPPORTEDMEDIA:   http.StatusUnsupportedMediaType,
-	gateway.ESCHEMA:             http.StatusUnprocessableEntity,
-	gateway.ERULESET:            http.StatusUnprocessableEntity,
-	gateway.EIDEMPOTENCYREUSED:  http.StatusConflict,
-	gateway.EIDEMPOTENCYINVALID: http.StatusBadRequest,
-	gateway.EBATCHTOOLARGE:      http.StatusRequestEntityTooLarge,
-	gateway.EFORBIDDEN:          http.StatusForbidden,
-	gateway.EDOCTAMPERED:        http.StatusConflict,
-	gateway.EREPORTNOTFOUND:     http.StatusUnprocessableEntity,
-	codeMethodNotAllowed:        http.StatusMethodNotAllowed,
+	gateway.EINTERNAL:            http.StatusInternalServerError,
+	gateway.EINVALID:             http.StatusBadRequest,
+	gateway.ENOTFOUND:            http.StatusNotFound,
+	gateway.ECONFLICT:            http.StatusConflict,
+	gateway.EUNAVAILABLE:         http.StatusServiceUnavailable,
+	gateway.EINVALIDJSON:         http.StatusBadRequest,
+	gateway.EUNKNOWNFIELD:        http.StatusBadRequest,
+	gateway.ETYPEMISMATCH:        http.StatusBadRequest,
+	gateway.ETRAILINGDATA:        http.StatusBadRequest,
+	gateway.EBODYTOOLARGE:        http.StatusRequestEntityTooLarge,
+	gateway.EUNSUPPORTEDMEDIA:    http.StatusUnsupportedMediaType,
+	gateway.ESCHEMA:              http.StatusUnprocessableEntity,
+	gateway.ERULESET:             http.StatusUnprocessableEntity,
+	gateway.EIDEMPOTENCYREUSED:   http.StatusConflict,
+	gateway.EIDEMPOTENCYINVALID:  http.StatusBadRequest,
+	gateway.EBATCHTOOLARGE:       http.StatusRequestEntityTooLarge,
+	gateway.EFORBIDDEN:           http.StatusForbidden,
+	gateway.EDOCTAMPERED:         http.StatusConflict,
+	gateway.EREPORTNOTFOUND:      http.StatusUnprocessableEntity,
+	inspection.EUNSIGNED:         http.StatusUnprocessableEntity,
+	inspection.ESIGNATUREINVALID: http.StatusUnprocessableEntity,
+	inspection.EAGENCYUNKNOWN:    http.StatusUnprocessableEntity,
+	inspection.EAGENCYMISMATCH:   http.StatusUnprocessableEntity,
+	inspection.EKEYNOTVALID:      http.StatusUnprocessableEntity,
+	codeMethodNotAllowed:         http.StatusMethodNotAllowed,
 }
 
 // HTTPStatus returns the HTTP status of an error code (500 for unknown codes).

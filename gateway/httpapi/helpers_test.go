@@ -21,6 +21,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/embedded"
 	"github.com/ucx-export/ucx/gateway/filings"
 	"github.com/ucx-export/ucx/gateway/httpapi"
+	"github.com/ucx-export/ucx/gateway/inspection"
 	"github.com/ucx-export/ucx/schemas"
 )
 
@@ -67,7 +68,9 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 		require.NoError(t, err)
 		sources.Licences = client
 	}
-	svc := filings.New(store, client, sources, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }))
+	keys, err := inspection.LoadRegistry(fixtures.FS, "agencies/inspection-agency-keys.json")
+	require.NoError(t, err)
+	svc := filings.New(store, client, sources, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }), filings.WithReportKeys(keys))
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
 	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Ready: store.Ready, Logger: log}), store: store, ledger: ledger, dir: dir}
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/compliance"
 	"github.com/ucx-export/ucx/gateway/httpapi"
+	"github.com/ucx-export/ucx/gateway/inspection"
 	"github.com/ucx-export/ucx/schemas"
 )
 
@@ -55,6 +56,7 @@ var gatewayErrorCodes = []string{
 	gateway.EFORBIDDEN,
 	gateway.EDOCTAMPERED,
 	gateway.EREPORTNOTFOUND,
+	inspection.EUNSIGNED, inspection.ESIGNATUREINVALID, inspection.EAGENCYUNKNOWN, inspection.EAGENCYMISMATCH, inspection.EKEYNOTVALID,
 	"METHOD_NOT_ALLOWED",
 }
 
