@@ -68,6 +68,35 @@ type StoredReport struct {
 	StoredAt   time.Time `json:"storedAt"`
 }
 
+// ClearanceRecord is a customs declaration as checked for clearance: the declaration's
+// canonical JSON and hash, and the outcome of each line.
+type ClearanceRecord struct {
+	DeclarationNo   string          `json:"declarationNo"`
+	DeclarationHash string          `json:"declarationHash"`
+	Declaration     []byte          `json:"-"`
+	CheckedAt       time.Time       `json:"checkedAt"`
+	Lines           []ClearanceLine `json:"lines"`
+}
+
+// Line outcomes of a clearance check.
+const (
+	Clear  = "CLEAR"
+	Hold   = "HOLD"
+	Refuse = "REFUSE"
+)
+
+// ClearanceLine is the outcome for one vehicle of a declaration.
+type ClearanceLine struct {
+	VIN                string       `json:"vin"`
+	HSCode             string       `json:"hsCode"`
+	Status             string       `json:"status"` // CLEAR, HOLD or REFUSE
+	Reasons            []RuleResult `json:"reasons"`
+	FilingID           string       `json:"filingId,omitempty"`
+	RiskLevel          string       `json:"riskLevel"`
+	PhysicalInspection bool         `json:"physicalInspection"`
+	Receipt            *Receipt     `json:"receipt,omitempty"`
+}
+
 // Vehicle categories (GB/T 15089). M1 is inspected under WM/T 8-2022, every other under WM/T 9-2022.
 const (
 	CategoryM1 = "M1"
@@ -327,6 +356,14 @@ type Store interface {
 	SaveReport(ctx context.Context, r *StoredReport) error
 	// Report returns a stored report; ENOTFOUND when absent.
 	Report(ctx context.Context, agencyUSCC, reportNo string) (*StoredReport, error)
+	// SaveClearance stores a clearance check and makes the declaration the live one of each
+	// line that is not REFUSEd, in one atomic, durable write; ECONFLICT (nothing written)
+	// when such a VIN is live on another declaration.
+	SaveClearance(ctx context.Context, rec *ClearanceRecord) error
+	// Clearance returns a stored clearance check; ENOTFOUND when absent.
+	Clearance(ctx context.Context, declarationNo string) (*ClearanceRecord, error)
+	// LiveDeclaration returns the declaration a VIN is live on; ENOTFOUND when none.
+	LiveDeclaration(ctx context.Context, vin string) (string, error)
 	// FilingByVerificationCode returns the filing a verification code was issued for;
 	// ENOTFOUND when none.
 	FilingByVerificationCode(ctx context.Context, code string) (*FilingRecord, error)

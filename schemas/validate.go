@@ -35,6 +35,8 @@ const (
 	AfterSalesSchema = "after-sales-confirmation.schema.json"
 	// DestinationDeclSchema is the destination access-standard declaration (目的国准入标准声明).
 	DestinationDeclSchema = "destination-declaration.schema.json"
+	// CustomsDeclSchema is the customs export declaration checked for clearance (出口报关单).
+	CustomsDeclSchema = "customs-declaration.schema.json"
 	// CommonSchema holds the shared $defs; it is not a document schema.
 	CommonSchema = "common.schema.json"
 )
@@ -63,6 +65,7 @@ type Validator struct {
 	report      *jsonschema.Schema
 	afterSales  *jsonschema.Schema
 	declaration *jsonschema.Schema
+	customs     *jsonschema.Schema
 }
 
 // refusingLoader makes sure no schema is ever fetched: every schema we use is added to the
@@ -112,6 +115,7 @@ func New() (*Validator, error) {
 		{nil, WMT9ReportSchema}, // too so that New checks every file
 		{&v.afterSales, AfterSalesSchema},
 		{&v.declaration, DestinationDeclSchema},
+		{&v.customs, CustomsDeclSchema},
 	} {
 		sch, err := c.Compile(BaseURL + s.loc)
 		if err != nil {
@@ -133,6 +137,10 @@ func MustNew() *Validator {
 	}
 	return v
 }
+
+// ValidateCustomsDeclaration validates a customs export declaration
+// (customs-declaration.schema.json), like ValidateFiling.
+func (v *Validator) ValidateCustomsDeclaration(doc any) []Violation { return validate(v.customs, doc) }
 
 // ValidateFiling validates a filing document (filing.schema.json). doc is a value decoded from
 // JSON (map[string]any, []any, string, float64 or json.Number, bool, nil). It returns the leaf

@@ -494,7 +494,7 @@ func TestMessages(t *testing.T) {
 func TestSchemasAreWellFormed(t *testing.T) {
 	entries, err := FS.ReadDir(".")
 	require.NoError(t, err)
-	require.Len(t, entries, 6)
+	require.Len(t, entries, 7)
 	for _, e := range entries {
 		data, err := FS.ReadFile(e.Name())
 		require.NoError(t, err)

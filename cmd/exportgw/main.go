@@ -34,6 +34,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/agencyhttp"
 	"github.com/ucx-export/ucx/gateway/compliance"
 	"github.com/ucx-export/ucx/gateway/contract"
+	"github.com/ucx-export/ucx/gateway/customs"
 	"github.com/ucx-export/ucx/gateway/embedded"
 	"github.com/ucx-export/ucx/gateway/fabric"
 	"github.com/ucx-export/ucx/gateway/filings"
@@ -75,6 +76,7 @@ type config struct {
 	RegistryURL      string        `json:"registryUrl,omitempty"`
 	LookupTimeout    time.Duration `json:"lookupTimeout"`
 	InspectionKeys   string        `json:"inspectionKeys"`
+	InspectionRate   float64       `json:"customsInspectionRate"`
 	SeedLicences     bool          `json:"seedLicences"`
 }
 
@@ -134,6 +136,11 @@ Flags (environment variable in brackets):
 	}
 	fs.DurationVar(&c.LookupTimeout, "lookup-timeout", lookupTimeout, "deadline for all the agency look-ups of one filing; past it the filing is HELD with LOOKUP_UNAVAILABLE [UCX_LOOKUP_TIMEOUT]")
 	fs.StringVar(&c.InspectionKeys, "inspection-keys", envOr("UCX_INSPECTION_KEYS", ""), "JSON file of the inspection agencies' registered Ed25519 public keys (signed reports); empty: the fixture agencies' keys [UCX_INSPECTION_KEYS]")
+	rate, err := strconv.ParseFloat(envOr("UCX_CUSTOMS_INSPECTION_RATE", strconv.FormatFloat(customs.DefaultInspectionRate, 'f', -1, 64)), 64)
+	if err != nil {
+		return nil, fmt.Errorf("UCX_CUSTOMS_INSPECTION_RATE: %w", err)
+	}
+	fs.Float64Var(&c.InspectionRate, "customs-inspection-rate", rate, "share of declaration lines sent to physical inspection, sampled deterministically from the declaration (0..1; until exporter credit grades set it) [UCX_CUSTOMS_INSPECTION_RATE]")
 	fs.StringVar(&c.LicenceSource, "licence-source", envOr("UCX_LICENCE_SOURCE", ""), "where the filing check reads export licences: fixtures, http (--licence-url) or ledger (the licence registry on the ledger); default: http when --licence-url is set, else fixtures [UCX_LICENCE_SOURCE]")
 	seed, err := strconv.ParseBool(envOr("UCX_SEED_LICENCES", "false"))
 	if err != nil {
@@ -176,6 +183,9 @@ Flags (environment variable in brackets):
 		}
 	default:
 		return nil, fmt.Errorf("--licence-source must be fixtures, http or ledger, got %q", c.LicenceSource)
+	}
+	if c.InspectionRate < 0 || c.InspectionRate > 1 {
+		return nil, fmt.Errorf("--customs-inspection-rate must be between 0 and 1")
 	}
 	if c.LookupTimeout <= 0 {
 		return nil, fmt.Errorf("--lookup-timeout must be positive")
@@ -255,7 +265,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return ledger.Ready(ctx)
 	}
-	api := httpapi.New(httpapi.Config{Filings: svc, Ledger: ledger, Logger: log, Ready: ready})
+	clearance := customs.New(store, ledger, sources.Licences, svc, validator, cfg.InspectionRate)
+	api := httpapi.New(httpapi.Config{Filings: svc, Customs: clearance, Ledger: ledger, Logger: log, Ready: ready})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -18,13 +18,15 @@ import (
 )
 
 var (
-	bucketFilings = []byte("filings")      // filingId → FilingRecord JSON
-	bucketDocs    = []byte("documents")    // docHash → canonical document
-	bucketVINs    = []byte("vin-latest")   // VIN → current filingId
-	bucketIdem    = []byte("idempotency")  // key → IdempotentResponse JSON
-	bucketOutbox  = []byte("anchor-queue") // filingId → "" while its anchor is not on the ledger
-	bucketVerify  = []byte("verify")       // verification code → filingId
-	bucketReports = []byte("reports")      // agency USCC \x00 report number → StoredReport JSON
+	bucketFilings = []byte("filings")         // filingId → FilingRecord JSON
+	bucketDocs    = []byte("documents")       // docHash → canonical document
+	bucketVINs    = []byte("vin-latest")      // VIN → current filingId
+	bucketIdem    = []byte("idempotency")     // key → IdempotentResponse JSON
+	bucketOutbox  = []byte("anchor-queue")    // filingId → "" while its anchor is not on the ledger
+	bucketVerify  = []byte("verify")          // verification code → filingId
+	bucketReports = []byte("reports")         // agency USCC \x00 report number → StoredReport JSON
+	bucketClear   = []byte("clearances")      // declaration number → ClearanceRecord JSON (+ the declaration)
+	bucketLiveVIN = []byte("vin-declaration") // VIN → the declaration it is live on
 )
 
 // DBFile is the name of the database file inside the data directory.
@@ -48,7 +50,7 @@ func Open(dataDir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", filepath.Join(dataDir, DBFile), err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketFilings, bucketDocs, bucketVINs, bucketIdem, bucketOutbox, bucketVerify, bucketReports} {
+		for _, b := range [][]byte{bucketFilings, bucketDocs, bucketVINs, bucketIdem, bucketOutbox, bucketVerify, bucketReports, bucketClear, bucketLiveVIN} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -179,6 +181,76 @@ func (s *Store) Report(ctx context.Context, agency, no string) (*gateway.StoredR
 		return nil, err
 	}
 	return &r, nil
+}
+
+// storedClearance keeps the declaration itself beside the record.
+type storedClearance struct {
+	gateway.ClearanceRecord
+	Declaration []byte `json:"declaration"`
+}
+
+// SaveClearance implements gateway.Store.
+func (s *Store) SaveClearance(ctx context.Context, rec *gateway.ClearanceRecord) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		live := tx.Bucket(bucketLiveVIN)
+		for _, l := range rec.Lines {
+			if l.Status == gateway.Refuse {
+				continue
+			}
+			if cur := live.Get([]byte(l.VIN)); cur != nil && string(cur) != rec.DeclarationNo {
+				return gateway.Errorf(gateway.ECONFLICT, "VIN %s is live on declaration %s", "车辆 %s 已在报关单 %s 中", l.VIN, cur)
+			}
+		}
+		for _, l := range rec.Lines {
+			cur := live.Get([]byte(l.VIN))
+			var err error
+			switch {
+			case l.Status != gateway.Refuse:
+				err = live.Put([]byte(l.VIN), []byte(rec.DeclarationNo))
+			case cur != nil && string(cur) == rec.DeclarationNo:
+				err = live.Delete([]byte(l.VIN))
+			}
+			if err != nil {
+				return err
+			}
+		}
+		data, err := json.Marshal(storedClearance{ClearanceRecord: *rec, Declaration: rec.Declaration})
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketClear).Put([]byte(rec.DeclarationNo), data)
+	})
+}
+
+// Clearance implements gateway.Store.
+func (s *Store) Clearance(ctx context.Context, no string) (*gateway.ClearanceRecord, error) {
+	var sc storedClearance
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketClear).Get([]byte(no))
+		if v == nil {
+			return gateway.Errorf(gateway.ENOTFOUND, "no clearance check of declaration %s", "未找到报关单 %s 的通关核验", no)
+		}
+		return json.Unmarshal(v, &sc)
+	})
+	if err != nil {
+		return nil, err
+	}
+	sc.ClearanceRecord.Declaration = sc.Declaration
+	return &sc.ClearanceRecord, nil
+}
+
+// LiveDeclaration implements gateway.Store.
+func (s *Store) LiveDeclaration(ctx context.Context, vin string) (string, error) {
+	var no string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketLiveVIN).Get([]byte(vin))
+		if v == nil {
+			return gateway.Errorf(gateway.ENOTFOUND, "VIN %s is on no live declaration", "车辆 %s 不在有效报关单中", vin)
+		}
+		no = string(v)
+		return nil
+	})
+	return no, err
 }
 
 // FilingByVerificationCode implements gateway.Store.

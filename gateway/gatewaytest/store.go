@@ -176,6 +176,36 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
 	})
 
+	t.Run("clearances: a VIN is live on one declaration at a time", func(t *testing.T) {
+		s := newStore(t)
+		vin := "LSJA24U62JG269225"
+		first := &gateway.ClearanceRecord{DeclarationNo: "020220260000000001", DeclarationHash: "sha256:" + fmt.Sprintf("%064x", 1),
+			Declaration: []byte(`{"declarationNo":"020220260000000001"}`), CheckedAt: time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC),
+			Lines: []gateway.ClearanceLine{{VIN: vin, HSCode: "8703231990", Status: gateway.Clear, Reasons: []gateway.RuleResult{}, RiskLevel: "NORMAL"}}}
+		require.NoError(t, s.SaveClearance(ctx, first))
+		require.NoError(t, s.SaveClearance(ctx, first), "checking the same declaration again")
+		got, err := s.Clearance(ctx, first.DeclarationNo)
+		require.NoError(t, err)
+		assert.Equal(t, first, got)
+		no, err := s.LiveDeclaration(ctx, vin)
+		require.NoError(t, err)
+		assert.Equal(t, first.DeclarationNo, no)
+
+		second := &gateway.ClearanceRecord{DeclarationNo: "020220260000000002", DeclarationHash: "sha256:" + fmt.Sprintf("%064x", 2),
+			Declaration: []byte(`{}`), CheckedAt: first.CheckedAt,
+			Lines: []gateway.ClearanceLine{{VIN: vin, HSCode: "8703231990", Status: gateway.Clear, Reasons: []gateway.RuleResult{}, RiskLevel: "NORMAL"}}}
+		assert.Equal(t, gateway.ECONFLICT, gateway.ErrorCode(s.SaveClearance(ctx, second)))
+		_, err = s.Clearance(ctx, second.DeclarationNo)
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err), "a refused write changes nothing")
+
+		// Refused on re-check: the VIN is free again.
+		first.Lines[0].Status = gateway.Refuse
+		require.NoError(t, s.SaveClearance(ctx, first))
+		_, err = s.LiveDeclaration(ctx, vin)
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
+		require.NoError(t, s.SaveClearance(ctx, second))
+	})
+
 	t.Run("ready", func(t *testing.T) {
 		assert.NoError(t, newStore(t).Ready(ctx))
 	})

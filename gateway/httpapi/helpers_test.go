@@ -18,6 +18,7 @@ import (
 	"github.com/ucx-export/ucx/fixtures"
 	"github.com/ucx-export/ucx/gateway/compliance"
 	"github.com/ucx-export/ucx/gateway/contract"
+	"github.com/ucx-export/ucx/gateway/customs"
 	"github.com/ucx-export/ucx/gateway/embedded"
 	"github.com/ucx-export/ucx/gateway/filings"
 	"github.com/ucx-export/ucx/gateway/httpapi"
@@ -72,7 +73,8 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 	require.NoError(t, err)
 	svc := filings.New(store, client, sources, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }), filings.WithReportKeys(keys))
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
-	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Ready: store.Ready, Logger: log}), store: store, ledger: ledger, dir: dir}
+	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Ready: store.Ready, Logger: log,
+		Customs: customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate)}), store: store, ledger: ledger, dir: dir}
 }
 
 // do sends a request and returns the recorded response.

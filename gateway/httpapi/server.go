@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/customs"
 	"github.com/ucx-export/ucx/gateway/filings"
 )
 
@@ -22,6 +23,7 @@ var OpenAPI []byte
 // Config wires a Server.
 type Config struct {
 	Filings *filings.Service
+	Customs *customs.Service
 	Ledger  gateway.Ledger
 	Logger  *slog.Logger
 	// Ready reports whether the gateway's dependencies can serve requests (for /readyz).
@@ -32,6 +34,7 @@ type Config struct {
 type Server struct {
 	engine  *gin.Engine
 	filings *filings.Service
+	customs *customs.Service
 	ledger  gateway.Ledger
 	log     *slog.Logger
 	ready   func(ctx context.Context) error
@@ -41,7 +44,7 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 
 // New returns the API with its middleware: recovery, request ID, access log.
 func New(cfg Config) *Server {
-	s := &Server{engine: gin.New(), filings: cfg.Filings, ledger: cfg.Ledger, log: cfg.Logger, ready: cfg.Ready}
+	s := &Server{engine: gin.New(), filings: cfg.Filings, customs: cfg.Customs, ledger: cfg.Ledger, log: cfg.Logger, ready: cfg.Ready}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

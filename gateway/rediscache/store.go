@@ -194,6 +194,84 @@ func (s *Store) Report(ctx context.Context, agency, no string) (*gateway.StoredR
 	return &r, nil
 }
 
+func (s *Store) clearanceKey(no string) string { return s.prefix + "clearance:" + no }
+func (s *Store) liveKey(vin string) string     { return s.prefix + "live:" + vin }
+
+// saveClearanceScript: KEYS 1 clearance key, 2.. live keys of the lines; ARGV 1 record JSON,
+// 2 declaration number, 3.. per line "1" (not refused: make live) or "0" (refused).
+// Returns 0, or 1 when a line's VIN is live on another declaration (nothing written).
+var saveClearanceScript = redis.NewScript(`
+for i = 2, #KEYS do
+  if ARGV[i+1] == '1' then
+    local cur = redis.call('GET', KEYS[i])
+    if cur and cur ~= ARGV[2] then return 1 end
+  end
+end
+for i = 2, #KEYS do
+  if ARGV[i+1] == '1' then
+    redis.call('SET', KEYS[i], ARGV[2])
+  elseif redis.call('GET', KEYS[i]) == ARGV[2] then
+    redis.call('DEL', KEYS[i])
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 0
+`)
+
+type storedClearance struct {
+	gateway.ClearanceRecord
+	Declaration []byte `json:"declaration"`
+}
+
+// SaveClearance implements gateway.Store: one atomic script.
+func (s *Store) SaveClearance(ctx context.Context, rec *gateway.ClearanceRecord) error {
+	data, err := json.Marshal(storedClearance{ClearanceRecord: *rec, Declaration: rec.Declaration})
+	if err != nil {
+		return err
+	}
+	keys := []string{s.clearanceKey(rec.DeclarationNo)}
+	args := []any{data, rec.DeclarationNo}
+	for _, l := range rec.Lines {
+		keys = append(keys, s.liveKey(l.VIN))
+		live := "1"
+		if l.Status == gateway.Refuse {
+			live = "0"
+		}
+		args = append(args, live)
+	}
+	n, err := saveClearanceScript.Run(ctx, s.rdb, keys, args...).Int()
+	if err != nil {
+		return translate(err, nil)
+	}
+	if n == 1 {
+		return gateway.Errorf(gateway.ECONFLICT, "a VIN of declaration %s is live on another declaration", "报关单 %s 中的车辆已在其他报关单中", rec.DeclarationNo)
+	}
+	return nil
+}
+
+// Clearance implements gateway.Store.
+func (s *Store) Clearance(ctx context.Context, no string) (*gateway.ClearanceRecord, error) {
+	data, err := s.rdb.Get(ctx, s.clearanceKey(no)).Bytes()
+	if err != nil {
+		return nil, translate(err, gateway.Errorf(gateway.ENOTFOUND, "no clearance check of declaration %s", "未找到报关单 %s 的通关核验", no))
+	}
+	var sc storedClearance
+	if err := json.Unmarshal(data, &sc); err != nil {
+		return nil, fmt.Errorf("decode clearance: %w", err)
+	}
+	sc.ClearanceRecord.Declaration = sc.Declaration
+	return &sc.ClearanceRecord, nil
+}
+
+// LiveDeclaration implements gateway.Store.
+func (s *Store) LiveDeclaration(ctx context.Context, vin string) (string, error) {
+	no, err := s.rdb.Get(ctx, s.liveKey(vin)).Result()
+	if err != nil {
+		return "", translate(err, gateway.Errorf(gateway.ENOTFOUND, "VIN %s is on no live declaration", "车辆 %s 不在有效报关单中", vin))
+	}
+	return no, nil
+}
+
 // FilingByVerificationCode implements gateway.Store.
 func (s *Store) FilingByVerificationCode(ctx context.Context, code string) (*gateway.FilingRecord, error) {
 	id, err := s.rdb.Get(ctx, s.verifyKey(code)).Result()
