@@ -24,6 +24,7 @@ func eventItem(vin, typ string) chaincode.BatchItem {
 func TestRecordBatch(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
+	post(h, vin1, "TRANSFERRED_PENDING_EXPORT")               // vin1 starts at seq 1, transferred
 	h.ok(commerce, "RecordFiling", filingArgs(vin2, "F0")...) // vin2 starts at seq 1
 
 	items := []chaincode.BatchItem{
@@ -34,13 +35,14 @@ func TestRecordBatch(t *testing.T) {
 		eventItem(vin1, "LICENCE_APPLIED"),
 	}
 	res := decode[chaincode.BatchResult](t, h.ok(commerce, "RecordBatch", toJSON(t, items)))
-	assert.Equal(t, []int{0, 1, 1, 0, 2}, res.Seqs)
-	assert.Equal(t, "tx000002", res.TxID)
+	assert.Equal(t, []int{1, 1, 2, 0, 3}, res.Seqs)
+	assert.Equal(t, []string{"TRANSFERRED", "NEW", "INSPECTED", "NEW", "INSPECTED"}, res.Statuses)
+	assert.Equal(t, "tx000003", res.TxID)
 	assert.Equal(t, "CommerceMSP", res.MSPID)
 	out := h.event()
 	require.Len(t, out, 5)
 	wantVIN := []string{vin1, vin2, vin1, vin3, vin1}
-	wantSeq := []int{0, 1, 1, 0, 2}
+	wantSeq := []int{1, 1, 2, 0, 3}
 	wantType := []string{"FILED", "FILED", "INSPECTED", "FILED", "LICENCE_APPLIED"}
 	for i, e := range out {
 		assert.Equal(t, wantVIN[i], e.VIN, i)
@@ -49,17 +51,20 @@ func TestRecordBatch(t *testing.T) {
 		tr := decode[chaincode.TracePage](t, h.ok(commerce, "GetTrace", e.VIN, "1", strconv.Itoa(e.Seq)))
 		assert.Equal(t, res.TxID, tr.Events[0].TxID, "one transaction")
 		assert.Equal(t, res.Timestamp, tr.Events[0].Timestamp)
+		assert.Equal(t, res.Statuses[i], tr.Events[0].Status)
 	}
-	assert.Equal(t, "3", string(h.stub.state["vehicle~"+vin1]))
+	assert.Equal(t, "4", string(h.stub.state["vehicle~"+vin1]))
 	assert.Equal(t, "2", string(h.stub.state["vehicle~"+vin2]))
 	a := decode[chaincode.FilingAnchor](t, h.ok(customs, "GetFiling", "F2"))
 	assert.Equal(t, 1, a.Seq)
 
-	// Customs batches its own events.
+	// Customs batches its own events, once both vehicles hold a licence.
+	h.ok(commerce, "IssueLicence", licenceJSON(t, "26-GD-000001", vin1, vin2)) // seqs 4 and 2
 	res = decode[chaincode.BatchResult](t, h.ok(customs, "RecordBatch", toJSON(t, []chaincode.BatchItem{
 		eventItem(vin1, "DECLARED"), eventItem(vin2, "DECLARED"), eventItem(vin1, "RELEASED"),
 	})))
-	assert.Equal(t, []int{3, 2, 4}, res.Seqs)
+	assert.Equal(t, []int{5, 3, 6}, res.Seqs)
+	assert.Equal(t, []string{"DECLARED", "DECLARED", "RELEASED"}, res.Statuses, "RELEASED sees the DECLARED before it")
 }
 
 func TestRecordBatchAllOrNothing(t *testing.T) {
@@ -69,7 +74,7 @@ func TestRecordBatchAllOrNothing(t *testing.T) {
 		long[i] = eventItem(vinN(i), "INSPECTED")
 	}
 	bad := func(i int, it chaincode.BatchItem) string {
-		items := []chaincode.BatchItem{filingItem(vin1, "F1"), eventItem(vin1, "INSPECTED"), filingItem(vin2, "F2"), eventItem(vin2, "CLOSED")}
+		items := []chaincode.BatchItem{filingItem(vin1, "F1"), eventItem(vin1, "INSPECTED"), filingItem(vin2, "F2"), eventItem(vin2, "DEADLINE_PASSED")}
 		items[i] = it
 		return toJSON(t, items)
 	}
@@ -84,6 +89,8 @@ func TestRecordBatchAllOrNothing(t *testing.T) {
 		{"event field on filing", commerce, bad(0, withField(filingItem(vin1, "F1"), func(b *chaincode.BatchItem) { b.EventType = "CLOSED" })), chaincode.CodeInvalidArgument, "items[0]: eventType"},
 		{"filing field on event", commerce, bad(1, withField(eventItem(vin1, "CLOSED"), func(b *chaincode.BatchItem) { b.DocHash = hash("d") })), chaincode.CodeInvalidArgument, "items[1]: filingId"},
 		{"forbidden event", commerce, bad(3, eventItem(vin2, "DECLARED")), chaincode.CodeForbidden, "items[3]: event type DECLARED requires CustomsMSP"},
+		{"illegal transition", commerce, bad(3, eventItem(vin2, "CLOSED")), chaincode.CodeIllegalTransition, "items[3]: CLOSED needs a deregistration or a return"},
+		{"illegal after an earlier item", customs, toJSON(t, []chaincode.BatchItem{eventItem(vin1, "DECLARED"), eventItem(vin1, "DECLARED")}), chaincode.CodeIllegalTransition, "items[1]: DECLARED needs"},
 		{"forbidden filing", customs, toJSON(t, []chaincode.BatchItem{eventItem(vin1, "DECLARED"), filingItem(vin1, "F1")}), chaincode.CodeForbidden, "items[1]: recording a filing requires CommerceMSP"},
 		{"filing id twice in the batch", commerce, bad(2, filingItem(vin2, "F1")), chaincode.CodeConflict, "items[2]: filing F1"},
 		{"filing id already on the ledger", commerce, bad(0, filingItem(vin1, "F0")), chaincode.CodeConflict, "items[0]: filing F0"},
@@ -99,6 +106,7 @@ func TestRecordBatchAllOrNothing(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
 			h.ok(commerce, "RecordFiling", filingArgs(vin3, "F0")...)
+			advance(h, vin1, "LICENCE_ISSUED") // vin1 may be inspected and declared
 			before := h.snapshot()
 			msg := h.fails(tc.code, tc.msp, "RecordBatch", tc.items)
 			assert.True(t, strings.HasPrefix(msg, tc.want), "message %q should start with %q", msg, tc.want)

@@ -15,10 +15,15 @@
 //	filing~<filingId>     FilingAnchor JSON
 //	licence~<licenceNo>   Licence JSON
 //	licencevin~<VIN>      number of the ISSUED licence listing the VIN
+//	vstate~<VIN>          VehicleState JSON: the VIN's lifecycle facts (absent = status NEW)
+//
+// Every event the contract writes must pass the lifecycle table (lifecycle.go) after its
+// validation and access checks; one it refuses is an ILLEGAL_TRANSITION error. Each written
+// event carries the vehicle's status after it.
 //
 // A writing transaction emits one chaincode event, EventName, carrying the JSON array of the
 // TraceEvents it wrote. Business errors are messages prefixed by a code (PrefixInvalidArgument,
-// PrefixForbidden, PrefixNotFound, PrefixConflict); ParseError reads them back.
+// PrefixForbidden, PrefixNotFound, PrefixConflict, PrefixIllegalTransition); ParseError reads them back.
 //
 // The contract calls only these stub methods: GetState, PutState (an empty value deletes, as
 // on Fabric), GetTxID, GetTxTimestamp and SetEvent; contractapi adds GetFunctionAndParameters
@@ -63,7 +68,7 @@ func (c *Contract) GetInfo() metadata.InfoMetadata {
 
 // GetEvaluateTransactions names the read-only functions, declared as evaluate transactions.
 func (c *Contract) GetEvaluateTransactions() []string {
-	return []string{"GetTrace", "GetFiling", "GetLicence", "LicenceForVIN", "WhoAmI"}
+	return []string{"GetTrace", "GetFiling", "GetLicence", "LicenceForVIN", "GetVehicleState", "WhoAmI"}
 }
 
 // GetUnknownTransaction returns the handler for calls to a function the contract lacks: an
@@ -80,7 +85,7 @@ func unknownTransaction(ctx contractapi.TransactionContextInterface) error {
 // RecordFiling anchors a filing decision: it appends a FILED event to the VIN's trace and
 // writes the FilingAnchor. CommerceMSP only. decision is ACCEPTED, REJECTED or HELD;
 // rulesetVersion a date YYYY-MM-DD. Errors: FORBIDDEN, INVALID_ARGUMENT, CONFLICT when the
-// filing ID is already recorded.
+// filing ID is already recorded, ILLEGAL_TRANSITION when the vehicle is CLOSED.
 func (c *Contract) RecordFiling(ctx contractapi.TransactionContextInterface, vin, filingID, docHash, decision, rulesetVersion, exporterUSCC, actor string) (*TraceEvent, error) {
 	t, err := begin(ctx)
 	if err != nil {
@@ -100,7 +105,8 @@ func (c *Contract) RecordFiling(ctx contractapi.TransactionContextInterface, vin
 // RecordEvent appends an agency event to a VIN's trace. Only the MSP that EventPoster names
 // may post a type. evidenceHash is optional (sha256:<hex> when given). Errors:
 // INVALID_ARGUMENT (including an unknown type, or FILED/LICENCE_ISSUED/LICENCE_REVOKED, which
-// only their own functions write), FORBIDDEN naming the MSP required.
+// only their own functions write), FORBIDDEN naming the MSP required, then
+// ILLEGAL_TRANSITION when the vehicle's lifecycle (lifecycle.go) refuses the event.
 func (c *Contract) RecordEvent(ctx contractapi.TransactionContextInterface, vin, eventType, evidenceHash, actor string) (*TraceEvent, error) {
 	t, err := begin(ctx)
 	if err != nil {
@@ -119,7 +125,8 @@ func (c *Contract) RecordEvent(ctx contractapi.TransactionContextInterface, vin,
 // RecordBatch records many filings and events (a JSON array of BatchItem, 1 to MaxBatchItems)
 // in one transaction, all or nothing. Each item is checked exactly as RecordFiling or
 // RecordEvent would check it; an error keeps that function's code and names the item
-// ("items[3]: …"). Items of one VIN get consecutive sequence numbers in item order. It
+// ("items[3]: …"). Items of one VIN get consecutive sequence numbers in item order, and each
+// sees the lifecycle state the earlier items left. It
 // returns a BatchResult (as a JSON string): the sequence number each item got, with the
 // transaction's MSP ID, ID and timestamp, from which a client rebuilds every TraceEvent. Not
 // the events themselves: a transaction's response is stored in its block, so returning 500
@@ -130,9 +137,10 @@ func (c *Contract) RecordBatch(ctx contractapi.TransactionContextInterface, item
 	if err != nil {
 		return "", err
 	}
-	r := BatchResult{Seqs: make([]int, len(evs))}
+	r := BatchResult{Seqs: make([]int, len(evs)), Statuses: make([]string, len(evs))}
 	for i, e := range evs {
 		r.Seqs[i] = e.Seq
+		r.Statuses[i] = e.Status
 		r.MSPID, r.TxID, r.Timestamp = e.MSPID, e.TxID, e.Timestamp
 	}
 	out, err := json.Marshal(r)

@@ -27,7 +27,7 @@ func TestRecordFiling(t *testing.T) {
 	assert.Equal(t, chaincode.TraceEvent{
 		VIN: vin1, Seq: 0, Type: chaincode.EventFiled, FilingID: "F0001", DocHash: hash("F0001"),
 		Decision: "ACCEPTED", RulesetVersion: "2026-01-01", ExporterUSCC: uscc1, Actor: "user-42",
-		MSPID: commerce, TxID: "tx000001", Timestamp: "2026-03-01T08:00:01.123456789Z",
+		MSPID: commerce, TxID: "tx000001", Timestamp: "2026-03-01T08:00:01.123456789Z", Status: "NEW",
 	}, e)
 	assert.Equal(t, refs(e), h.event())
 
@@ -38,12 +38,12 @@ func TestRecordFiling(t *testing.T) {
 		MSPID: commerce, TxID: "tx000001", Timestamp: e.Timestamp,
 	}, a)
 
-	// The exact keys of ARCHITECTURE.md §5.
+	// The exact keys of ARCHITECTURE.md §5; the filing's decision goes into the vehicle's state.
 	keys := make([]string, 0, len(h.log))
 	for _, w := range h.log {
 		keys = append(keys, w.Key)
 	}
-	assert.Equal(t, []string{"vehicle~" + vin1 + "~0000000000", "vehicle~" + vin1, "filing~F0001"}, keys)
+	assert.Equal(t, []string{"vehicle~" + vin1 + "~0000000000", "vehicle~" + vin1, "vstate~" + vin1, "filing~F0001"}, keys)
 	assert.Equal(t, "1", string(h.stub.state["vehicle~"+vin1]))
 
 	// A second filing of the same VIN takes the next seq; the same filing ID is a conflict.
@@ -64,6 +64,27 @@ func TestRecordEventACL(t *testing.T) {
 		customs:  {"DECLARED", "RELEASED", "EXITED", "RETURNED", "DECLARATION_WITHDRAWN", "CLEARANCE_CHECKED"},
 		commerce: {"INSPECTED", "AFTER_SALES_CONFIRMED", "LICENCE_APPLIED", "LICENCE_EXPIRED", "DEADLINE_PASSED", "CLOSED"},
 	}
+	// The journey step each type needs first (advance), or the hold HOLD_RELEASED needs, and the
+	// status the event leaves.
+	prereq := map[string]struct{ upTo, status string }{
+		"TRANSFERRED_PENDING_EXPORT": {"", "TRANSFERRED"},
+		"POLICE_STATUS_CHANGED":      {"", "NEW"},
+		"VEHICLE_HELD":               {"", "HELD:NEW"},
+		"HOLD_RELEASED":              {"", "NEW"},
+		"DEREGISTERED":               {"EXITED", "DEREGISTERED"},
+		"DECLARED":                   {"LICENCE_ISSUED", "DECLARED"},
+		"RELEASED":                   {"DECLARED", "RELEASED"},
+		"EXITED":                     {"RELEASED", "EXITED"},
+		"RETURNED":                   {"RELEASED", "RETURNED"},
+		"DECLARATION_WITHDRAWN":      {"DECLARED", "LICENSED"},
+		"CLEARANCE_CHECKED":          {"", "NEW"},
+		"INSPECTED":                  {"TRANSFERRED_PENDING_EXPORT", "INSPECTED"},
+		"AFTER_SALES_CONFIRMED":      {"", "NEW"},
+		"LICENCE_APPLIED":            {"", "NEW"},
+		"LICENCE_EXPIRED":            {"", "NEW"},
+		"DEADLINE_PASSED":            {"", "NEW"},
+		"CLOSED":                     {"DEREGISTERED", "CLOSED"},
+	}
 	msps := []string{commerce, customs, police}
 	for _, owner := range msps {
 		for _, typ := range table[owner] {
@@ -73,6 +94,7 @@ func TestRecordEventACL(t *testing.T) {
 				got, ok := chaincode.EventPoster(typ)
 				require.True(t, ok)
 				require.Equal(t, owner, got)
+				// The MSP check comes before the lifecycle guard: a fresh VIN still gets FORBIDDEN.
 				for _, other := range msps {
 					if other == owner {
 						continue
@@ -81,9 +103,16 @@ func TestRecordEventACL(t *testing.T) {
 					assert.Contains(t, msg, owner, "the error names the MSP required")
 				}
 				assert.Empty(t, h.snapshot())
+				pre, ok := prereq[typ]
+				require.True(t, ok, "no prerequisite listed for %s", typ)
+				advance(h, vin1, pre.upTo)
+				if typ == "HOLD_RELEASED" {
+					post(h, vin1, "VEHICLE_HELD")
+				}
+				seq := len(decode[chaincode.TracePage](t, h.ok(customs, "GetTrace", vin1, "0", "")).Events)
 				e := decode[chaincode.TraceEvent](t, h.ok(owner, "RecordEvent", vin1, typ, hash("x"), "officer-7"))
-				assert.Equal(t, chaincode.TraceEvent{VIN: vin1, Type: typ, EvidenceHash: hash("x"), Actor: "officer-7",
-					MSPID: owner, TxID: e.TxID, Timestamp: e.Timestamp}, e)
+				assert.Equal(t, chaincode.TraceEvent{VIN: vin1, Seq: seq, Type: typ, EvidenceHash: hash("x"), Actor: "officer-7",
+					MSPID: owner, TxID: e.TxID, Timestamp: e.Timestamp, Status: pre.status}, e)
 				assert.Equal(t, refs(e), h.event())
 			})
 		}
@@ -212,10 +241,9 @@ func TestGetTracePaging(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.ok(commerce, "RecordFiling", filingArgs(vin1, "F1")...)
-	types := []string{"TRANSFERRED_PENDING_EXPORT", "INSPECTED", "LICENCE_APPLIED", "DECLARED", "RELEASED", "EXITED"}
+	types := []string{"TRANSFERRED_PENDING_EXPORT", "INSPECTED", "LICENCE_ISSUED", "DECLARED", "RELEASED", "EXITED"}
 	for _, typ := range types {
-		poster, _ := chaincode.EventPoster(typ)
-		h.ok(poster, "RecordEvent", vin1, typ, hash(typ), "actor-1")
+		post(h, vin1, typ) // in lifecycle order; LICENCE_ISSUED through IssueLicence
 	}
 	h.ok(police, "RecordEvent", vin2, "VEHICLE_HELD", "", "actor-2") // another VIN stays apart
 
@@ -281,7 +309,8 @@ func TestEvaluateTransactions(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{
 		"GetTrace": "EVALUATE", "GetFiling": "EVALUATE", "GetLicence": "EVALUATE", "LicenceForVIN": "EVALUATE", "WhoAmI": "EVALUATE",
-		"RecordFiling": "SUBMIT", "RecordEvent": "SUBMIT", "RecordBatch": "SUBMIT", "IssueLicence": "SUBMIT", "RevokeLicence": "SUBMIT",
+		"GetVehicleState": "EVALUATE",
+		"RecordFiling":    "SUBMIT", "RecordEvent": "SUBMIT", "RecordBatch": "SUBMIT", "IssueLicence": "SUBMIT", "RevokeLicence": "SUBMIT",
 	}, tags)
 }
 
@@ -295,6 +324,7 @@ func TestParseError(t *testing.T) {
 		{"chaincode response 500, CONFLICT: filing F1 is already recorded", chaincode.CodeConflict, "filing F1 is already recorded", true},
 		{`INVALID_ARGUMENT: eventType: unknown event type "NOT_FOUND: x"`, chaincode.CodeInvalidArgument, `eventType: unknown event type "NOT_FOUND: x"`, true},
 		{"NOT_FOUND: licence 26-GD-000001 is not recorded", chaincode.CodeNotFound, "licence 26-GD-000001 is not recorded", true},
+		{"chaincode response 500, ILLEGAL_TRANSITION: DECLARED needs an issued licence; vehicle is NEW", chaincode.CodeIllegalTransition, "DECLARED needs an issued licence; vehicle is NEW", true},
 		{"get state x: boom", "", "", false},
 	}
 	for _, tc := range cases {
@@ -307,4 +337,5 @@ func TestParseError(t *testing.T) {
 	assert.Equal(t, "FORBIDDEN: ", chaincode.PrefixForbidden)
 	assert.Equal(t, "NOT_FOUND: ", chaincode.PrefixNotFound)
 	assert.Equal(t, "CONFLICT: ", chaincode.PrefixConflict)
+	assert.Equal(t, "ILLEGAL_TRANSITION: ", chaincode.PrefixIllegalTransition)
 }

@@ -19,6 +19,11 @@ func scenario(t testing.TB, h *harness) [][]byte {
 	record := func(resp []byte) {
 		seen = append(seen, resp, []byte(h.stub.eventName), h.stub.eventData)
 	}
+	var transfers []chaincode.BatchItem
+	for i := range 20 {
+		transfers = append(transfers, eventItem(vinN(i), "TRANSFERRED_PENDING_EXPORT"))
+	}
+	record(h.ok(police, "RecordBatch", toJSON(t, transfers)))
 	var items []chaincode.BatchItem
 	for i := range 60 {
 		items = append(items, filingItem(vinN(i%20), fmt.Sprintf("F%03d", i)), eventItem(vinN((i*7)%20), "INSPECTED"))
@@ -37,6 +42,10 @@ func scenario(t testing.TB, h *harness) [][]byte {
 	record(h.ok(customs, "GetFiling", "F007"))
 	record(h.ok(customs, "GetLicence", "26-GD-000001"))
 	record(h.ok(customs, "LicenceForVIN", vins[4]))
+	record(h.ok(commerce, "RecordFiling", filingArgs(vins[4], "G2")...))
+	record(h.ok(customs, "RecordBatch", toJSON(t, []chaincode.BatchItem{eventItem(vins[4], "DECLARED")})))
+	record(h.ok(customs, "GetVehicleState", vins[4]))
+	record(h.ok(customs, "GetVehicleState", vin1))
 	record(h.ok(customs, "WhoAmI"))
 	return seen
 }

@@ -13,18 +13,22 @@ const (
 	CodeForbidden       = "FORBIDDEN"
 	CodeNotFound        = "NOT_FOUND"
 	CodeConflict        = "CONFLICT"
+	// CodeIllegalTransition refuses an event the vehicle's lifecycle does not allow in its
+	// current state (see lifecycle.go).
+	CodeIllegalTransition = "ILLEGAL_TRANSITION"
 )
 
 // Prefixes of business error messages, as they appear in peer.Response.Message.
 const (
-	PrefixInvalidArgument = CodeInvalidArgument + ": "
-	PrefixForbidden       = CodeForbidden + ": "
-	PrefixNotFound        = CodeNotFound + ": "
-	PrefixConflict        = CodeConflict + ": "
+	PrefixInvalidArgument   = CodeInvalidArgument + ": "
+	PrefixForbidden         = CodeForbidden + ": "
+	PrefixNotFound          = CodeNotFound + ": "
+	PrefixConflict          = CodeConflict + ": "
+	PrefixIllegalTransition = CodeIllegalTransition + ": "
 )
 
 // prefixes lists every business error prefix, in a fixed order.
-var prefixes = [...]string{PrefixInvalidArgument, PrefixForbidden, PrefixNotFound, PrefixConflict}
+var prefixes = [...]string{PrefixInvalidArgument, PrefixForbidden, PrefixNotFound, PrefixConflict, PrefixIllegalTransition}
 
 // ParseError finds the business error code in a chaincode error message and returns it with
 // the text after the prefix. The prefix may be preceded by text a peer or client library added
@@ -64,6 +68,15 @@ func fail(code, format string, args ...any) error {
 func atItem(i int, err error) error {
 	if ce, ok := err.(*codedError); ok {
 		return &codedError{code: ce.code, msg: fmt.Sprintf("items[%d]: %s", i, ce.msg)}
+	}
+	return err
+}
+
+// atLine prefixes a business error with the licence line whose VIN caused it, keeping its
+// code. Other errors are returned unchanged.
+func atLine(i int, err error) error {
+	if ce, ok := err.(*codedError); ok {
+		return &codedError{code: ce.code, msg: fmt.Sprintf("lines[%d].vin: %s", i, ce.msg)}
 	}
 	return err
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // FuzzRecordBatch feeds arbitrary input to RecordBatch: it never panics, a failure always
-// carries one of the four codes in a valid UTF-8 message and writes nothing, and a success
+// carries one of the business codes (ILLEGAL_TRANSITION included) in a valid UTF-8 message and writes nothing, and a success
 // writes one event per item with consistent heads.
 func FuzzRecordBatch(f *testing.F) {
 	seeds := []string{
@@ -31,9 +31,14 @@ func FuzzRecordBatch(f *testing.F) {
 	for i, s := range seeds {
 		f.Add(s, uint8(i))
 	}
-	// Batches that succeed (by commerce, index 0), so the success path runs on every go test.
-	f.Add(`[{"kind":"event","vin":"`+vin1+`","eventType":"INSPECTED","actor":"a"},{"kind":"event","vin":"`+vin1+`","eventType":"CLOSED","actor":"a"},`+
+	// Batches that succeed (by commerce, index 0; police, index 2), so the success path runs on
+	// every go test.
+	f.Add(`[{"kind":"event","vin":"`+vin1+`","eventType":"LICENCE_APPLIED","actor":"a"},{"kind":"event","vin":"`+vin1+`","eventType":"DEADLINE_PASSED","actor":"a"},`+
 		`{"kind":"filing","vin":"`+vin2+`","filingId":"F9","docHash":"`+hash("F9")+`","decision":"ACCEPTED","rulesetVersion":"2026-01-01","exporterUscc":"`+uscc1+`","actor":"a"}]`, uint8(0))
+	f.Add(`[{"kind":"event","vin":"`+vin1+`","eventType":"TRANSFERRED_PENDING_EXPORT","actor":"a"},{"kind":"event","vin":"`+vin1+`","eventType":"VEHICLE_HELD","actor":"a"},`+
+		`{"kind":"event","vin":"`+vin1+`","eventType":"HOLD_RELEASED","actor":"a"}]`, uint8(2))
+	// A batch refused by the lifecycle (INSPECTED on a fresh VIN).
+	f.Add(`[{"kind":"event","vin":"`+vin1+`","eventType":"INSPECTED","actor":"a"}]`, uint8(0))
 	msps := []string{commerce, customs, police, "", "OtherMSP"}
 	f.Fuzz(func(t *testing.T, items string, who uint8) {
 		h := newHarness(t)
@@ -50,10 +55,12 @@ func FuzzRecordBatch(f *testing.F) {
 		out := h.event() // the chaincode event names every event written, in item order
 		require.NotEmpty(t, out)
 		require.Len(t, res.Seqs, len(out))
+		require.Len(t, res.Statuses, len(out))
 		heads := map[string]int{}
 		for i, e := range out {
 			require.Equal(t, heads[e.VIN], e.Seq)
 			require.Equal(t, e.Seq, res.Seqs[i])
+			require.NotEmpty(t, res.Statuses[i])
 			heads[e.VIN]++
 		}
 		for vin, n := range heads {

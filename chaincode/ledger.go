@@ -78,6 +78,7 @@ type txn struct {
 	order  []string
 	dirty  map[string]bool
 	events []*TraceEvent
+	states map[string]*VehicleState // lifecycle state per VIN, as this transaction left it
 }
 
 // begin starts a writing transaction: caller MSP, tx ID and tx timestamp.
@@ -95,12 +96,13 @@ func begin(ctx contractapi.TransactionContextInterface) (*txn, error) {
 		return nil, fmt.Errorf("get tx timestamp: none")
 	}
 	return &txn{
-		stub:  stub,
-		mspID: msp,
-		txID:  stub.GetTxID(),
-		now:   ts.AsTime().UTC().Format(time.RFC3339Nano),
-		vals:  map[string][]byte{},
-		dirty: map[string]bool{},
+		stub:   stub,
+		mspID:  msp,
+		txID:   stub.GetTxID(),
+		now:    ts.AsTime().UTC().Format(time.RFC3339Nano),
+		vals:   map[string][]byte{},
+		dirty:  map[string]bool{},
+		states: map[string]*VehicleState{},
 	}, nil
 }
 
@@ -134,9 +136,14 @@ func (t *txn) putJSON(key string, v any) error {
 	return nil
 }
 
-// appendEvent gives e the next sequence number of its VIN and the transaction's fields, and
-// buffers the event and the new head.
+// appendEvent checks e against the vehicle's lifecycle (ILLEGAL_TRANSITION), gives it the
+// next sequence number of its VIN, the transaction's fields and the status it leaves the
+// vehicle in, and buffers the event, the new head and, when it changed, the vehicle's state.
 func (t *txn) appendEvent(e *TraceEvent) error {
+	cur, next, err := t.transition(e)
+	if err != nil {
+		return err
+	}
 	head, err := t.get(vehicleHeadKey(e.VIN))
 	if err != nil {
 		return err
@@ -153,6 +160,12 @@ func (t *txn) appendEvent(e *TraceEvent) error {
 		return err
 	}
 	t.put(vehicleHeadKey(e.VIN), []byte(strconv.Itoa(n+1)))
+	if next != *cur {
+		*cur = next
+		if err := t.putJSON(vehicleStateKey(e.VIN), cur); err != nil {
+			return err
+		}
+	}
 	t.events = append(t.events, e)
 	return nil
 }

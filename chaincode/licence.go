@@ -18,7 +18,8 @@ const licenceActor = "commerce"
 // its year matching the issue year; dates; expiry not before issue, at most six months after
 // it and not after 31 December of the issue year; 1 to MaxLicenceLines lines, no VIN twice.
 // Errors: FORBIDDEN, INVALID_ARGUMENT, CONFLICT when the number was used before or a VIN is
-// on another ISSUED licence.
+// on another ISSUED licence, ILLEGAL_TRANSITION ("lines[i].vin: …") when any VIN's lifecycle
+// refuses LICENCE_ISSUED (the whole licence is then refused).
 func (c *Contract) IssueLicence(ctx contractapi.TransactionContextInterface, licenceJSON string) (*Licence, error) {
 	t, err := begin(ctx)
 	if err != nil {
@@ -57,12 +58,12 @@ func (c *Contract) IssueLicence(ctx contractapi.TransactionContextInterface, lic
 	if err := t.putJSON(licenceKey(l.LicenceNo), &l); err != nil {
 		return nil, err
 	}
-	for _, line := range l.Lines {
+	for i, line := range l.Lines {
 		t.put(licenceVINKey(line.VIN), []byte(l.LicenceNo))
 		e := &TraceEvent{VIN: line.VIN, Type: EventLicenceIssued, LicenceNo: l.LicenceNo,
 			ExporterUSCC: l.ExporterUSCC, Actor: licenceActor}
 		if err := t.appendEvent(e); err != nil {
-			return nil, err
+			return nil, atLine(i, err)
 		}
 	}
 	if err := t.commit(); err != nil {
@@ -148,7 +149,8 @@ func validateLicence(l *Licence) error {
 // RevokeLicence revokes an ISSUED licence: status REVOKED with reasonCode (an uppercase code
 // such as FRAUD or EXPORTER_REQUEST, never free text), a LICENCE_REVOKED event on every VIN of
 // its schedule, and its VINs freed for another licence. CommerceMSP only. Errors: FORBIDDEN,
-// INVALID_ARGUMENT, NOT_FOUND, CONFLICT when the licence is not ISSUED.
+// INVALID_ARGUMENT, NOT_FOUND, CONFLICT when the licence is not ISSUED, ILLEGAL_TRANSITION
+// ("lines[i].vin: …") when a VIN on it is CLOSED.
 func (c *Contract) RevokeLicence(ctx contractapi.TransactionContextInterface, licenceNo, reasonCode, actor string) (*Licence, error) {
 	t, err := begin(ctx)
 	if err != nil {
@@ -186,7 +188,7 @@ func (c *Contract) RevokeLicence(ctx contractapi.TransactionContextInterface, li
 	if err := t.putJSON(licenceKey(licenceNo), &l); err != nil {
 		return nil, err
 	}
-	for _, line := range l.Lines {
+	for i, line := range l.Lines {
 		holder, err := t.get(licenceVINKey(line.VIN))
 		if err != nil {
 			return nil, err
@@ -194,10 +196,19 @@ func (c *Contract) RevokeLicence(ctx contractapi.TransactionContextInterface, li
 		if string(holder) == licenceNo {
 			t.put(licenceVINKey(line.VIN), nil)
 		}
+		// A closed vehicle's journey is over: the revocation does not reach its trace, but it
+		// does not block revoking the licence for the others (e.g. for fraud).
+		st, err := t.vehicleState(line.VIN)
+		if err != nil {
+			return nil, err
+		}
+		if st.Closed {
+			continue
+		}
 		e := &TraceEvent{VIN: line.VIN, Type: EventLicenceRevoked, LicenceNo: licenceNo,
 			ExporterUSCC: l.ExporterUSCC, Actor: actor}
 		if err := t.appendEvent(e); err != nil {
-			return nil, err
+			return nil, atLine(i, err)
 		}
 	}
 	if err := t.commit(); err != nil {

@@ -70,6 +70,9 @@ type TraceEvent struct {
 	MSPID          string `json:"mspId"`
 	TxID           string `json:"txId"`
 	Timestamp      string `json:"timestamp"`
+	// Status is the vehicle's lifecycle status after the event (VehicleState.StatusOf), such
+	// as "LICENSED" or "HELD:LICENSED". Events written before the lifecycle existed lack it.
+	Status string `json:"status,omitempty" metadata:",optional"`
 }
 
 // FilingAnchor is a filing decision anchored on the ledger, keyed by its filing ID.
@@ -136,12 +139,14 @@ type BatchItem struct {
 }
 
 // BatchResult is what RecordBatch returns: item i was recorded as sequence number Seqs[i] of
-// its vehicle's trace, by the transaction TxID of MSPID at Timestamp.
+// its vehicle's trace, by the transaction TxID of MSPID at Timestamp, leaving the vehicle in
+// lifecycle status Statuses[i] (TraceEvent.Status).
 type BatchResult struct {
-	MSPID     string `json:"mspId"`
-	TxID      string `json:"txId"`
-	Timestamp string `json:"timestamp"`
-	Seqs      []int  `json:"seqs"`
+	MSPID     string   `json:"mspId"`
+	TxID      string   `json:"txId"`
+	Timestamp string   `json:"timestamp"`
+	Seqs      []int    `json:"seqs"`
+	Statuses  []string `json:"statuses"`
 }
 
 // EventRef names one trace event a transaction wrote.

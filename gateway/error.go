@@ -23,9 +23,10 @@ const (
 	ERULESET            = "RULESET_UNAVAILABLE"    // no ruleset is in force on the application date
 	EIDEMPOTENCYREUSED  = "IDEMPOTENCY_KEY_REUSED" // an Idempotency-Key was reused with another body
 	EIDEMPOTENCYINVALID = "IDEMPOTENCY_KEY_INVALID"
-	EBATCHTOOLARGE      = "BATCH_TOO_LARGE"  // a batch holds more rows than allowed
-	EDOCTAMPERED        = "DOC_TAMPERED"     // a stored document no longer matches its ledger hash
-	EREPORTNOTFOUND     = "REPORT_NOT_FOUND" // a filing references a signed report that is not stored
+	EBATCHTOOLARGE      = "BATCH_TOO_LARGE"    // a batch holds more rows than allowed
+	EDOCTAMPERED        = "DOC_TAMPERED"       // a stored document no longer matches its ledger hash
+	EREPORTNOTFOUND     = "REPORT_NOT_FOUND"   // a filing references a signed report that is not stored
+	EILLEGALTRANSITION  = "ILLEGAL_TRANSITION" // the vehicle's lifecycle does not allow the event now
 )
 
 // Detail locates one problem inside a request document.

@@ -65,21 +65,25 @@ type ReceiptProof struct {
 // TraceEvent is one entry of a vehicle's trace on the ledger. It carries hashes, codes and
 // statuses only: never personal data.
 type TraceEvent struct {
-	VIN            string   `json:"vin"`
-	Seq            int      `json:"seq"`
-	Type           string   `json:"type"`
-	FilingID       string   `json:"filingId,omitempty"`
-	DocHash        string   `json:"docHash,omitempty"`
-	Decision       string   `json:"decision,omitempty"`
-	RulesetVersion string   `json:"rulesetVersion,omitempty"`
-	ExporterUSCC   string   `json:"exporterUscc,omitempty"`
-	LicenceNo      string   `json:"licenceNo,omitempty"`
-	EvidenceHash   string   `json:"evidenceHash,omitempty"`
-	Actor          string   `json:"actor"`
-	MSPID          string   `json:"mspId"`
-	TxID           string   `json:"txId"`
-	Timestamp      string   `json:"timestamp"`
-	Receipt        *Receipt `json:"receipt,omitempty"`
+	VIN            string `json:"vin"`
+	Seq            int    `json:"seq"`
+	Type           string `json:"type"`
+	FilingID       string `json:"filingId,omitempty"`
+	DocHash        string `json:"docHash,omitempty"`
+	Decision       string `json:"decision,omitempty"`
+	RulesetVersion string `json:"rulesetVersion,omitempty"`
+	ExporterUSCC   string `json:"exporterUscc,omitempty"`
+	LicenceNo      string `json:"licenceNo,omitempty"`
+	EvidenceHash   string `json:"evidenceHash,omitempty"`
+	Actor          string `json:"actor"`
+	MSPID          string `json:"mspId"`
+	TxID           string `json:"txId"`
+	Timestamp      string `json:"timestamp"`
+	// Status is the vehicle's lifecycle status after the event (brief §8.2): NEW,
+	// TRANSFERRED, INSPECTED, LICENSED, DECLARED, RELEASED, EXITED, DEREGISTERED, RETURNED,
+	// CLOSED; "HELD:" in front while the police hold it.
+	Status  string   `json:"status,omitempty"`
+	Receipt *Receipt `json:"receipt,omitempty"`
 }
 
 // FilingAnchor is a filing decision as anchored on the ledger.

@@ -104,7 +104,7 @@ func (b *batcher) submit(items []*pending) {
 		}
 	}
 	switch gateway.ErrorCode(err) {
-	case gateway.EINVALID, gateway.EFORBIDDEN, gateway.ECONFLICT, gateway.ENOTFOUND:
+	case gateway.EINVALID, gateway.EFORBIDDEN, gateway.ECONFLICT, gateway.ENOTFOUND, gateway.EILLEGALTRANSITION:
 		// One item spoiled the all-or-nothing batch: send each on its own so every caller
 		// gets its own answer.
 		for _, p := range items {
@@ -144,6 +144,9 @@ func eventOf(it chaincode.BatchItem, res chaincode.BatchResult, i int) *gateway.
 	ev := &gateway.TraceEvent{
 		VIN: it.VIN, Seq: res.Seqs[i], Type: it.EventType, EvidenceHash: it.EvidenceHash, Actor: it.Actor,
 		MSPID: res.MSPID, TxID: res.TxID, Timestamp: res.Timestamp,
+	}
+	if i < len(res.Statuses) {
+		ev.Status = res.Statuses[i]
 	}
 	if it.Kind == chaincode.KindFiling {
 		ev.Type = chaincode.EventFiled

@@ -34,10 +34,11 @@ type Transport interface {
 
 // codes maps the chaincode's business error codes to gateway codes.
 var codes = map[string]string{
-	chaincode.CodeInvalidArgument: gateway.EINVALID,
-	chaincode.CodeForbidden:       gateway.EFORBIDDEN,
-	chaincode.CodeNotFound:        gateway.ENOTFOUND,
-	chaincode.CodeConflict:        gateway.ECONFLICT,
+	chaincode.CodeInvalidArgument:   gateway.EINVALID,
+	chaincode.CodeForbidden:         gateway.EFORBIDDEN,
+	chaincode.CodeNotFound:          gateway.ENOTFOUND,
+	chaincode.CodeConflict:          gateway.ECONFLICT,
+	chaincode.CodeIllegalTransition: gateway.EILLEGALTRANSITION,
 }
 
 // ChaincodeError translates a chaincode error message into a coded gateway error: the

@@ -42,7 +42,7 @@ func TestLedgerChainVerifiesAndSurvivesReopen(t *testing.T) {
 	assert.Equal(t, gateway.LedgerEmbedded, ev.Receipt.Ledger)
 	assert.Equal(t, gateway.ReceiptCommitted, ev.Receipt.Status)
 
-	_, err = c.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: "LSJA24U62JG269225", Type: "DECLARED", EvidenceHash: "sha256:" + fmt.Sprintf("%064x", 2), Actor: "customs-1"})
+	_, err = c.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: "LSJA24U62JG269225", Type: "CLEARANCE_CHECKED", EvidenceHash: "sha256:" + fmt.Sprintf("%064x", 2), Actor: "customs-1"})
 	require.NoError(t, err)
 	_, err = c.RecordEvent(ctx, gateway.OrgPolice, gateway.EventInput{VIN: "LSJA24U62JG269225", Type: "DECLARED", EvidenceHash: "sha256:" + fmt.Sprintf("%064x", 2), Actor: "police-1"})
 	assert.Equal(t, gateway.EFORBIDDEN, gateway.ErrorCode(err))
@@ -51,7 +51,7 @@ func TestLedgerChainVerifiesAndSurvivesReopen(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, p.Events, 2)
 	assert.Equal(t, "FILED", p.Events[0].Type)
-	assert.Equal(t, "DECLARED", p.Events[1].Type)
+	assert.Equal(t, "CLEARANCE_CHECKED", p.Events[1].Type)
 
 	n, err := l.Verify()
 	require.NoError(t, err)
@@ -92,7 +92,7 @@ func BenchmarkLedgerEvents64(b *testing.B) {
 		wg.Go(func() {
 			for i := range per {
 				vin := fmt.Sprintf("LSJA24U62JG%06d", (p*per+i)%1000)
-				_, err := c.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: vin, Type: "DECLARED", EvidenceHash: "sha256:" + fmt.Sprintf("%064x", i), Actor: "customs-1"})
+				_, err := c.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: vin, Type: "CLEARANCE_CHECKED", EvidenceHash: "sha256:" + fmt.Sprintf("%064x", i), Actor: "customs-1"})
 				if err != nil {
 					b.Error(err)
 					return
@@ -160,7 +160,7 @@ func TestLedgerRecoversFromTornTailAndLostState(t *testing.T) {
 	p, err := contract.New(l).Trace(ctx, "LSJA24U62JG269225", 0, "")
 	require.NoError(t, err)
 	assert.Len(t, p.Events, 5)
-	_, err = contract.New(l).RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: "LSJA24U62JG269225", Type: "RELEASED", EvidenceHash: fmt.Sprintf("sha256:%064x", 9), Actor: "c"})
+	_, err = contract.New(l).RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: "LSJA24U62JG269225", Type: "CLEARANCE_CHECKED", EvidenceHash: fmt.Sprintf("sha256:%064x", 9), Actor: "c"})
 	require.NoError(t, err, "the ledger goes on after the cut")
 	n, err = l.Verify()
 	require.NoError(t, err)

@@ -49,7 +49,7 @@ func (s *Service) notAnchored() *gateway.Receipt {
 // permanent reports ledger refusals that retrying cannot change.
 func permanent(err error) bool {
 	switch gateway.ErrorCode(err) {
-	case gateway.EINVALID, gateway.EFORBIDDEN:
+	case gateway.EINVALID, gateway.EFORBIDDEN, gateway.EILLEGALTRANSITION:
 		return true
 	}
 	return false

@@ -43,7 +43,8 @@ type ReportView struct {
 // hash as evidence. Errors: the strict-decode codes, SCHEMA_INVALID (pointers under /report),
 // EINVALID for a malformed VIN, the signature codes of gateway/inspection (unsigned, invalid,
 // unknown agency, agency mismatch, key not valid), ECONFLICT for another report under the same
-// agency and number. Submitting the same report again answers it again.
+// agency and number, ILLEGAL_TRANSITION when the vehicle's lifecycle does not allow an
+// inspection now. Submitting the same report again answers the stored one.
 func (s *Service) SubmitReport(ctx context.Context, body []byte) (*ReportView, error) {
 	if s.reportKeys == nil {
 		return nil, gateway.Errorf(gateway.EUNAVAILABLE, "no inspection agency keys are configured", "未配置检验机构公钥")
@@ -94,13 +95,24 @@ func (s *Service) SubmitReport(ctx context.Context, body []byte) (*ReportView, e
 		Report: canon, KeyID: in.Signature.KeyID, Algorithm: in.Signature.Algorithm, Signature: in.Signature.Value,
 		StoredAt: s.now().UTC().Truncate(time.Millisecond),
 	}
-	if err := s.store.SaveReport(ctx, stored); err != nil {
-		return nil, err
+	// The same report again is answered as stored; another report under the same number is
+	// refused before anything is anchored.
+	if old, err := s.store.Report(ctx, stored.AgencyUSCC, stored.ReportNo); err == nil {
+		if old.ReportHash != stored.ReportHash {
+			return nil, gateway.Errorf(gateway.ECONFLICT, "agency %s already stored another report %s", "检验机构 %s 已存有编号为 %s 的另一份报告", stored.AgencyUSCC, stored.ReportNo)
+		}
+		return viewOf(old), nil
 	}
+	// The trace first: a vehicle whose lifecycle does not allow an inspection now (not yet
+	// transferred pending export, declared, held) gets ILLEGAL_TRANSITION and nothing is
+	// stored. Should the store then fail, a retry anchors a re-inspection and stores.
 	ev, err := s.ledger.RecordEvent(ctx, gateway.OrgCommerce, gateway.EventInput{
 		VIN: stored.VIN, Type: "INSPECTED", EvidenceHash: stored.ReportHash, Actor: "agency:" + stored.AgencyUSCC,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := s.store.SaveReport(ctx, stored); err != nil {
 		return nil, err
 	}
 	v := viewOf(stored)

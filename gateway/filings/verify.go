@@ -128,6 +128,9 @@ func (s *Service) Dossier(ctx context.Context, code string) (*Dossier, error) {
 	for _, e := range page.Events {
 		d.Trace = append(d.Trace, DossierEvent{Type: e.Type, At: e.Timestamp, MSPID: e.MSPID, Receipt: e.Receipt})
 		d.ExportStatus = e.Type
+		if e.Status != "" {
+			d.ExportStatus = e.Status
+		}
 	}
 	return d, nil
 }

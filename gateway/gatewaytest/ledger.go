@@ -69,14 +69,24 @@ func TestLedger(t *testing.T, newLedger func(t *testing.T) gateway.Ledger) {
 
 		steps := []struct{ org, typ string }{
 			{gateway.OrgPolice, "TRANSFERRED_PENDING_EXPORT"}, {gateway.OrgCommerce, "INSPECTED"},
+			{"licence", "LICENCE_ISSUED"},
 			{gateway.OrgCustoms, "DECLARED"}, {gateway.OrgCustoms, "RELEASED"}, {gateway.OrgCustoms, "EXITED"},
-			{gateway.OrgPolice, "DEREGISTERED"},
+			{gateway.OrgPolice, "DEREGISTERED"}, {gateway.OrgCommerce, "CLOSED"},
 		}
+		wantStatus := []string{"TRANSFERRED", "INSPECTED", "LICENSED", "DECLARED", "RELEASED", "EXITED", "DEREGISTERED", "CLOSED"}
 		for i, s := range steps {
-			ev, err := l.RecordEvent(ctx, s.org, gateway.EventInput{VIN: vin, Type: s.typ, EvidenceHash: hash(10 + i), Actor: s.org + "-officer"})
+			if s.org == "licence" {
+				_, _, err := l.IssueLicence(ctx, gateway.Licence{LicenceNo: fmt.Sprintf("26-JY-%06d", time.Now().UnixNano()%1000000), Status: "ISSUED",
+					ExporterUSCC: "91350100M000100Y43", DestinationCountry: "KZ", IssueDate: "2026-03-01", ExpiryDate: "2026-08-31",
+					Lines: []gateway.LicenceLine{{VIN: vin, Brand: "比亚迪", Model: "秦PLUS DM-i", RegistrationDate: "2022-05-01", HSCode: "8703609000"}}})
+				require.NoError(t, err)
+				continue
+			}
+			got, err := l.RecordEvent(ctx, s.org, gateway.EventInput{VIN: vin, Type: s.typ, EvidenceHash: hash(10 + i), Actor: s.org + "-officer"})
 			require.NoError(t, err, s.typ)
-			assert.Equal(t, i+1, ev.Seq)
-			assert.Equal(t, gateway.MSPID(s.org), ev.MSPID)
+			assert.Equal(t, i+1, got.Seq)
+			assert.Equal(t, gateway.MSPID(s.org), got.MSPID)
+			assert.Equal(t, wantStatus[i], got.Status, s.typ)
 		}
 		page, err := l.Trace(ctx, vin, 0, "")
 		require.NoError(t, err)
@@ -87,8 +97,11 @@ func TestLedger(t *testing.T, newLedger func(t *testing.T) gateway.Ledger) {
 		assert.Equal(t, *ev.Receipt, *page.Events[0].Receipt, "the trace shows the filing's receipt")
 		for i, s := range steps {
 			assert.Equal(t, s.typ, page.Events[i+1].Type)
+			assert.Equal(t, wantStatus[i], page.Events[i+1].Status)
 			require.NotNil(t, page.Events[i+1].Receipt)
 		}
+		_, err = l.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: vin, Type: "DECLARED", EvidenceHash: hash(99), Actor: "c"})
+		assert.Equal(t, gateway.EILLEGALTRANSITION, gateway.ErrorCode(err), "a closed vehicle's journey is over")
 
 		proof, err := l.Proof(ctx, ev.Receipt.TxID)
 		require.NoError(t, err)
@@ -101,6 +114,29 @@ func TestLedger(t *testing.T, newLedger func(t *testing.T) gateway.Ledger) {
 		require.NoError(t, err)
 		assert.Equal(t, hash(1), got.DocHash)
 		assert.Equal(t, *ev.Receipt, *got.Receipt)
+	})
+
+	t.Run("a police hold freezes the journey until released", func(t *testing.T) {
+		l := newLedger(t)
+		vin := vins.next()
+		post := func(org, typ string) (*gateway.TraceEvent, error) {
+			return l.RecordEvent(ctx, org, gateway.EventInput{VIN: vin, Type: typ, EvidenceHash: hash(5), Actor: org + "-1"})
+		}
+		_, err := post(gateway.OrgPolice, "TRANSFERRED_PENDING_EXPORT")
+		require.NoError(t, err)
+		held, err := post(gateway.OrgPolice, "VEHICLE_HELD")
+		require.NoError(t, err)
+		assert.Equal(t, "HELD:TRANSFERRED", held.Status)
+		_, err = post(gateway.OrgCommerce, "INSPECTED")
+		assert.Equal(t, gateway.EILLEGALTRANSITION, gateway.ErrorCode(err), "no progress while held")
+		_, err = post(gateway.OrgCustoms, "CLEARANCE_CHECKED")
+		assert.NoError(t, err, "informational events still land")
+		released, err := post(gateway.OrgPolice, "HOLD_RELEASED")
+		require.NoError(t, err)
+		assert.Equal(t, "TRANSFERRED", released.Status)
+		ev, err := post(gateway.OrgCommerce, "INSPECTED")
+		require.NoError(t, err)
+		assert.Equal(t, "INSPECTED", ev.Status)
 	})
 
 	t.Run("paging walks the trace in order", func(t *testing.T) {
@@ -175,6 +211,14 @@ func TestLedger(t *testing.T, newLedger func(t *testing.T) gateway.Ledger) {
 				_, err := l.Filing(ctx, "F"+uniq+"none")
 				return err
 			}, gateway.ENOTFOUND},
+			{"customs cannot declare a vehicle without a licence", func() error {
+				_, err := l.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: vin, Type: "DECLARED", EvidenceHash: hash(1), Actor: "c"})
+				return err
+			}, gateway.EILLEGALTRANSITION},
+			{"no inspection before the transfer pending export", func() error {
+				_, err := l.RecordEvent(ctx, gateway.OrgCommerce, gateway.EventInput{VIN: vin, Type: "INSPECTED", EvidenceHash: hash(1), Actor: "m"})
+				return err
+			}, gateway.EILLEGALTRANSITION},
 			{"unknown licence", func() error {
 				_, err := l.Licence(ctx, "26-ZZ-999999")
 				return err

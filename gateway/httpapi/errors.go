@@ -36,6 +36,7 @@ var statusOf = map[string]int{
 	gateway.EFORBIDDEN:           http.StatusForbidden,
 	gateway.EDOCTAMPERED:         http.StatusConflict,
 	gateway.EREPORTNOTFOUND:      http.StatusUnprocessableEntity,
+	gateway.EILLEGALTRANSITION:   http.StatusConflict,
 	inspection.EUNSIGNED:         http.StatusUnprocessableEntity,
 	inspection.ESIGNATUREINVALID: http.StatusUnprocessableEntity,
 	inspection.EAGENCYUNKNOWN:    http.StatusUnprocessableEntity,

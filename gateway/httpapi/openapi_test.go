@@ -56,6 +56,7 @@ var gatewayErrorCodes = []string{
 	gateway.EFORBIDDEN,
 	gateway.EDOCTAMPERED,
 	gateway.EREPORTNOTFOUND,
+	gateway.EILLEGALTRANSITION,
 	inspection.EUNSIGNED, inspection.ESIGNATUREINVALID, inspection.EAGENCYUNKNOWN, inspection.EAGENCYMISMATCH, inspection.EKEYNOTVALID,
 	"METHOD_NOT_ALLOWED",
 }

@@ -45,6 +45,13 @@ func signedReport(t *testing.T, name string, keyID string) (body []byte, filing 
 func TestSignedReportThenFilingByReference(t *testing.T) {
 	s := newTestServer(t)
 	body, filing, report := signedReport(t, "clean-m1-kz", "")
+	vin := report["vehicle"].(map[string]any)["vin"].(string)
+	early := s.post("/v1/inspection-reports", body)
+	require.Equal(t, http.StatusConflict, early.Code, "no inspection before the transfer pending export: %s", early.Body.String())
+	code, _ := errorOf(t, early.Body.Bytes())
+	assert.Equal(t, gateway.EILLEGALTRANSITION, code)
+	require.Equal(t, http.StatusCreated, s.post("/v1/vehicles/"+vin+"/events",
+		[]byte(`{"org":"police","type":"TRANSFERRED_PENDING_EXPORT","evidenceHash":"`+hashOf(3)+`","actor":"police-1"}`)).Code)
 	w := s.post("/v1/inspection-reports", body)
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	v := decodeBody(t, w)
@@ -71,7 +78,7 @@ func TestSignedReportThenFilingByReference(t *testing.T) {
 	unknown, _ := json.Marshal(doc)
 	u := s.post("/v1/filings", unknown)
 	require.Equal(t, http.StatusUnprocessableEntity, u.Code)
-	code, _ := errorOf(t, u.Body.Bytes())
+	code, _ = errorOf(t, u.Body.Bytes())
 	assert.Equal(t, gateway.EREPORTNOTFOUND, code)
 
 	doc["inspectionReport"] = report
@@ -129,6 +136,9 @@ func TestSignedReportRefusals(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, s.do(http.MethodGet, "/v1/inspection-reports/"+uscc+"/"+report["reportNo"].(string), nil).Code, "refused reports are not stored")
 
 	// Another report under the same number: 409.
+	vin := report["vehicle"].(map[string]any)["vin"].(string)
+	require.Equal(t, http.StatusCreated, s.post("/v1/vehicles/"+vin+"/events",
+		[]byte(`{"org":"police","type":"TRANSFERRED_PENDING_EXPORT","evidenceHash":"`+hashOf(3)+`","actor":"police-1"}`)).Code)
 	require.Equal(t, http.StatusCreated, s.post("/v1/inspection-reports", good).Code)
 	var f map[string]any
 	require.NoError(t, json.Unmarshal(fixture(t, "clean-m1-kz"), &f))

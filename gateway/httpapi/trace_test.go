@@ -167,7 +167,7 @@ func TestPublicDossier(t *testing.T) {
 	assert.Equal(t, "VALID", d["status"])
 	assert.Equal(t, rec["vin"], d["vin"])
 	assert.Equal(t, "WM/T 8-2022", d["standard"])
-	assert.Equal(t, "FILED", d["exportStatus"])
+	assert.Equal(t, "NEW", d["exportStatus"], "filed, no step reported yet")
 	assert.Equal(t, "committed", d["receipt"].(map[string]any)["status"])
 	require.Len(t, d["trace"], 1)
 

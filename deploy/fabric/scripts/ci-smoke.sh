@@ -5,9 +5,9 @@
 #
 # The smoke transactions default to the UCX contract (cmd/exportcc):
 #   UCX_FABRIC_SMOKE_INVOKE  submitted as Commerce's User1, endorsed by Commerce and Customs
-#                            (default RecordEvent(<fresh VIN>, INSPECTED, "", ci-smoke))
+#                            (default RecordEvent(<fresh VIN>, AFTER_SALES_CONFIRMED, "", ci-smoke))
 #   UCX_FABRIC_SMOKE_QUERY   then evaluated on every peer (default GetTrace(<VIN>, 10, ""))
-#   UCX_FABRIC_SMOKE_EXPECT  text the query result must contain (default INSPECTED)
+#   UCX_FABRIC_SMOKE_EXPECT  text the query result must contain (default AFTER_SALES_CONFIRMED)
 #   UCX_FABRIC_SMOKE_WHOAMI  evaluated as each org's User1, must return that org's MSP ID
 #                            (default WhoAmI; "" skips)
 # For another chaincode, set these (JSON as for `peer chaincode invoke -c`).
@@ -18,9 +18,9 @@ t_all=$EPOCHREALTIME
 
 # A fresh VIN per run (17 characters of [A-HJ-NPR-Z0-9]), so reruns never collide.
 VIN=${UCX_FABRIC_SMOKE_VIN:-LSMKE$(printf '%012d' $(( $(date +%s%N) % 1000000000000 )))}
-INVOKE=${UCX_FABRIC_SMOKE_INVOKE:-"{\"Args\":[\"RecordEvent\",\"$VIN\",\"INSPECTED\",\"\",\"ci-smoke\"]}"}
+INVOKE=${UCX_FABRIC_SMOKE_INVOKE:-"{\"Args\":[\"RecordEvent\",\"$VIN\",\"AFTER_SALES_CONFIRMED\",\"\",\"ci-smoke\"]}"}
 QUERY=${UCX_FABRIC_SMOKE_QUERY:-"{\"Args\":[\"GetTrace\",\"$VIN\",\"10\",\"\"]}"}
-EXPECT=${UCX_FABRIC_SMOKE_EXPECT:-INSPECTED}
+EXPECT=${UCX_FABRIC_SMOKE_EXPECT:-AFTER_SALES_CONFIRMED}
 WHOAMI=${UCX_FABRIC_SMOKE_WHOAMI-'{"Args":["WhoAmI"]}'}
 
 down() {
