@@ -26,4 +26,7 @@ bash "$fabric/deploy-cc.sh"
 echo "== integration tests (UCX_INTEGRATION=1)"
 export UCX_INTEGRATION=1 UCX_REDIS_URL="$redis_url" UCX_FABRIC_CONNECTION="$root/deploy/fabric/run/connection.env"
 go test -race -shuffle=on -count=1 ./gateway/rediscache/
-go test -race -count=1 -run 'Fabric|Conformance|Replicas' ./gateway/fabric/ ./cmd/exportgw/ "$@"
+# The Fabric journey walks fixture vehicles from their first step: it runs first, on the fresh
+# network, before TestFabricMode seeds every fixture licence.
+go test -race -count=1 -run 'TestJourneyFabric' ./cmd/exportgw/
+go test -race -count=1 -run 'Conformance|TestFabricMode|Replicas' ./gateway/fabric/ ./cmd/exportgw/ "$@"
