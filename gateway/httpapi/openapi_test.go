@@ -524,6 +524,7 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 		{"no document", "GET", "/v1/filings/Fnope/document", "/v1/filings/{id}/document", nil, nil, 404, gateway.ENOTFOUND},
 		{"event", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, event("police", "TRANSFERRED_PENDING_EXPORT"), nil, 201, ""},
 		{"event forbidden", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, event("police", "DECLARED"), nil, 403, gateway.EFORBIDDEN},
+		{"event out of order", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, event("customs", "DECLARED"), nil, 409, gateway.EILLEGALTRANSITION},
 		{"event own type", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, event("commerce", "FILED"), nil, 400, gateway.EINVALID},
 		{"event bad vin", "POST", "/v1/vehicles/LSJA24U6OJG269225/events", eventsSpec, event("customs", "DECLARED"), nil, 400, gateway.EINVALID},
 		{"event unknown field", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, []byte(`{"org":"customs","type":"DECLARED","actor":"c1","ownerName":"x"}`), nil, 400, gateway.EUNKNOWNFIELD},
