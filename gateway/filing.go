@@ -97,6 +97,33 @@ type ClearanceLine struct {
 	Receipt            *Receipt     `json:"receipt,omitempty"`
 }
 
+// Deadline kinds (issue 5 §4; brief §3.2, §2.5, §3.3).
+const (
+	DeadlineTempPlate       = "TEMP_PLATE"       // temporary plate: 60 days from the transfer pending export
+	DeadlineLicenceValidity = "LICENCE_VALIDITY" // the licence's expiry, until the vehicle is declared
+	DeadlineDeregistration  = "DEREGISTRATION"   // deregistration due 2 months after exit
+)
+
+// Deadline statuses.
+const (
+	DeadlineOpen      = "OPEN"
+	DeadlineMet       = "MET"
+	DeadlinePassed    = "PASSED" // overdue; DEADLINE_PASSED is on the vehicle's trace
+	DeadlineCancelled = "CANCELLED"
+)
+
+// Deadline is a date a vehicle's journey must meet.
+type Deadline struct {
+	Kind      string `json:"kind"`
+	VIN       string `json:"vin"`
+	Agency    string `json:"agency"` // the organisation that watches it: police or commerce
+	Due       Date   `json:"due"`
+	Status    string `json:"status"`
+	Since     string `json:"since"`               // the event that opened it (timestamp)
+	LicenceNo string `json:"licenceNo,omitempty"` // LICENCE_VALIDITY
+	Closed    string `json:"closed,omitempty"`    // the event that met or cancelled it, or DEADLINE_PASSED
+}
+
 // Vehicle categories (GB/T 15089). M1 is inspected under WM/T 8-2022, every other under WM/T 9-2022.
 const (
 	CategoryM1 = "M1"
@@ -364,6 +391,10 @@ type Store interface {
 	Clearance(ctx context.Context, declarationNo string) (*ClearanceRecord, error)
 	// LiveDeclaration returns the declaration a VIN is live on; ENOTFOUND when none.
 	LiveDeclaration(ctx context.Context, vin string) (string, error)
+	// PutDeadline stores a deadline, replacing the one of the same kind and VIN.
+	PutDeadline(ctx context.Context, d *Deadline) error
+	// Deadlines returns every stored deadline, in (kind, VIN) order.
+	Deadlines(ctx context.Context) ([]*Deadline, error)
 	// FilingByVerificationCode returns the filing a verification code was issued for;
 	// ENOTFOUND when none.
 	FilingByVerificationCode(ctx context.Context, code string) (*FilingRecord, error)

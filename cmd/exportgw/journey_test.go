@@ -201,7 +201,10 @@ func walkJourneys(t *testing.T, c *client, fabric bool) {
 			assert.Equal(t, "DECLARED", c.event(v.vin, "customs", "DECLARED")["status"])
 			assert.Equal(t, "RELEASED", c.event(v.vin, "customs", "RELEASED")["status"])
 			assert.Equal(t, "EXITED", c.event(v.vin, "customs", "EXITED")["status"])
+			assert.Equal(t, "open", deadlineState(c, v.vin, "DEREGISTRATION"), "deregistration is due 2 months after exit")
+			assert.Equal(t, "met", deadlineState(c, v.vin, "TEMP_PLATE"), "the vehicle left on its temporary plate")
 			assert.Equal(t, "DEREGISTERED", c.event(v.vin, "police", "DEREGISTERED")["status"])
+			assert.Equal(t, "met", deadlineState(c, v.vin, "DEREGISTRATION"))
 			assert.Equal(t, "CLOSED", c.event(v.vin, "commerce", "CLOSED")["status"])
 
 			// A second declaration of the same vehicle is refused at the border.
@@ -265,4 +268,18 @@ func (c *client) issueLicenceRefusedWhileHeld(v *vehicle) {
 		return // the ledger held the licence before the hold (a network seeded by another test)
 	}
 	assert.Equal(c.t, "ILLEGAL_TRANSITION", code, "no licence for a held vehicle")
+}
+
+// deadlineState is the state of a vehicle's deadline of a kind ("" when none).
+func deadlineState(c *client, vin, kind string) string {
+	c.t.Helper()
+	for _, state := range []string{"", "met", "cancelled"} {
+		for _, d := range c.ok(200, http.MethodGet, "/v1/deadlines?status="+state, nil)["deadlines"].([]any) {
+			m := d.(map[string]any)
+			if m["vin"] == vin && m["kind"] == kind {
+				return m["state"].(string)
+			}
+		}
+	}
+	return ""
 }

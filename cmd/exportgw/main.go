@@ -35,6 +35,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/compliance"
 	"github.com/ucx-export/ucx/gateway/contract"
 	"github.com/ucx-export/ucx/gateway/customs"
+	"github.com/ucx-export/ucx/gateway/deadlines"
 	"github.com/ucx-export/ucx/gateway/embedded"
 	"github.com/ucx-export/ucx/gateway/fabric"
 	"github.com/ucx-export/ucx/gateway/filings"
@@ -213,11 +214,12 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer closeStore()
-	ledger, closeLedger, err := openLedger(cfg)
+	client, closeLedger, err := openLedger(cfg)
 	if err != nil {
 		return err
 	}
 	defer closeLedger()
+	ledger := deadlines.Watch(client, store, log)
 	agencies, err := embedded.LoadAgencies(fixtures.FS)
 	if err != nil {
 		return err
@@ -257,7 +259,12 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer close(anchoring)
 		svc.RunAnchorer(anchorCtx, 2*time.Second)
 	}()
-	defer func() { stopAnchoring(); <-anchoring }()
+	deadlinesDone := make(chan struct{})
+	go func() {
+		defer close(deadlinesDone)
+		ledger.Run(anchorCtx, time.Minute)
+	}()
+	defer func() { stopAnchoring(); <-anchoring; <-deadlinesDone }()
 
 	ready := func(ctx context.Context) error {
 		if err := store.Ready(ctx); err != nil {
@@ -266,7 +273,7 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return ledger.Ready(ctx)
 	}
 	clearance := customs.New(store, ledger, sources.Licences, svc, validator, cfg.InspectionRate)
-	api := httpapi.New(httpapi.Config{Filings: svc, Customs: clearance, Ledger: ledger, Logger: log, Ready: ready})
+	api := httpapi.New(httpapi.Config{Filings: svc, Customs: clearance, Deadlines: ledger, Ledger: ledger, Logger: log, Ready: ready})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -27,6 +27,7 @@ var (
 	bucketReports = []byte("reports")         // agency USCC \x00 report number → StoredReport JSON
 	bucketClear   = []byte("clearances")      // declaration number → ClearanceRecord JSON (+ the declaration)
 	bucketLiveVIN = []byte("vin-declaration") // VIN → the declaration it is live on
+	bucketDeadl   = []byte("deadlines")       // kind \x00 VIN → Deadline JSON
 )
 
 // DBFile is the name of the database file inside the data directory.
@@ -50,7 +51,7 @@ func Open(dataDir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", filepath.Join(dataDir, DBFile), err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketFilings, bucketDocs, bucketVINs, bucketIdem, bucketOutbox, bucketVerify, bucketReports, bucketClear, bucketLiveVIN} {
+		for _, b := range [][]byte{bucketFilings, bucketDocs, bucketVINs, bucketIdem, bucketOutbox, bucketVerify, bucketReports, bucketClear, bucketLiveVIN, bucketDeadl} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -251,6 +252,29 @@ func (s *Store) LiveDeclaration(ctx context.Context, vin string) (string, error)
 		return nil
 	})
 	return no, err
+}
+
+// PutDeadline implements gateway.Store.
+func (s *Store) PutDeadline(ctx context.Context, d *gateway.Deadline) error {
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		return putJSON(tx.Bucket(bucketDeadl), d.Kind+"\x00"+d.VIN, d)
+	})
+}
+
+// Deadlines implements gateway.Store.
+func (s *Store) Deadlines(ctx context.Context) ([]*gateway.Deadline, error) {
+	var out []*gateway.Deadline
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketDeadl).ForEach(func(_, v []byte) error {
+			var d gateway.Deadline
+			if err := json.Unmarshal(v, &d); err != nil {
+				return err
+			}
+			out = append(out, &d)
+			return nil
+		})
+	})
+	return out, err
 }
 
 // FilingByVerificationCode implements gateway.Store.

@@ -206,6 +206,21 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		require.NoError(t, s.SaveClearance(ctx, second))
 	})
 
+	t.Run("deadlines: one per kind and VIN, listed in order", func(t *testing.T) {
+		s := newStore(t)
+		d := &gateway.Deadline{Kind: gateway.DeadlineTempPlate, VIN: "LSJA24U62JG269225", Agency: gateway.OrgPolice, Due: "2026-05-01", Status: gateway.DeadlineOpen, Since: "2026-03-02T00:00:00Z"}
+		require.NoError(t, s.PutDeadline(ctx, d))
+		require.NoError(t, s.PutDeadline(ctx, &gateway.Deadline{Kind: gateway.DeadlineDeregistration, VIN: "LDC613P23A1305189", Agency: gateway.OrgPolice, Due: "2026-07-01", Status: gateway.DeadlineOpen}))
+		met := *d
+		met.Status, met.Closed = gateway.DeadlineMet, "2026-04-01T00:00:00Z"
+		require.NoError(t, s.PutDeadline(ctx, &met))
+		all, err := s.Deadlines(ctx)
+		require.NoError(t, err)
+		require.Len(t, all, 2)
+		assert.Equal(t, gateway.DeadlineDeregistration, all[0].Kind)
+		assert.Equal(t, met, *all[1], "the same kind and VIN is replaced")
+	})
+
 	t.Run("ready", func(t *testing.T) {
 		assert.NoError(t, newStore(t).Ready(ctx))
 	})

@@ -19,6 +19,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/compliance"
 	"github.com/ucx-export/ucx/gateway/contract"
 	"github.com/ucx-export/ucx/gateway/customs"
+	"github.com/ucx-export/ucx/gateway/deadlines"
 	"github.com/ucx-export/ucx/gateway/embedded"
 	"github.com/ucx-export/ucx/gateway/filings"
 	"github.com/ucx-export/ucx/gateway/httpapi"
@@ -31,6 +32,7 @@ var testNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 // testServer is a gateway on embedded defaults over a temporary data directory.
 type testServer struct {
+	watch  *deadlines.Ledger
 	t      testing.TB
 	api    *httpapi.Server
 	store  *embedded.Store
@@ -62,7 +64,7 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 	ledger, err := embedded.OpenLedger(dir, cc)
 	require.NoError(t, err)
 	t.Cleanup(func() { ledger.Close() })
-	client := contract.New(ledger)
+	client := deadlines.Watch(contract.New(ledger), store, slog.New(slog.NewTextHandler(testLogOutput(), nil))).WithClock(func() time.Time { return testNow })
 	sources := filings.Sources{Police: agencies, Maintenance: agencies, Licences: agencies, Exporters: agencies, Destinations: agencies}
 	if ledgerLicences {
 		_, err := agencies.SeedLedger(context.Background(), client)
@@ -73,8 +75,8 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 	require.NoError(t, err)
 	svc := filings.New(store, client, sources, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }), filings.WithReportKeys(keys))
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
-	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Ready: store.Ready, Logger: log,
-		Customs: customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate)}), store: store, ledger: ledger, dir: dir}
+	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Deadlines: client, Ready: store.Ready, Logger: log,
+		Customs: customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate)}), store: store, ledger: ledger, dir: dir, watch: client}
 }
 
 // do sends a request and returns the recorded response.

@@ -23,6 +23,7 @@ func (s *Server) routes() {
 	v1.GET("/inspection-reports/:agency/:no", s.handle(s.getReport))
 	v1.POST("/customs/clearances", s.handle(s.clearDeclaration))
 	v1.GET("/customs/clearances/:no", s.handle(s.getClearance))
+	v1.GET("/deadlines", s.handle(s.listDeadlines))
 	v1.GET("/receipts/:txId", s.handle(s.getReceipt))
 	v1.GET("/verify/vehicles/:code", s.handle(s.getDossier))
 	r.GET("/verify/vehicles/:code", s.handle(s.getDossierPage))

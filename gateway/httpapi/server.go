@@ -12,6 +12,7 @@ import (
 
 	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/customs"
+	"github.com/ucx-export/ucx/gateway/deadlines"
 	"github.com/ucx-export/ucx/gateway/filings"
 )
 
@@ -22,29 +23,31 @@ var OpenAPI []byte
 
 // Config wires a Server.
 type Config struct {
-	Filings *filings.Service
-	Customs *customs.Service
-	Ledger  gateway.Ledger
-	Logger  *slog.Logger
+	Filings   *filings.Service
+	Customs   *customs.Service
+	Deadlines *deadlines.Ledger
+	Ledger    gateway.Ledger
+	Logger    *slog.Logger
 	// Ready reports whether the gateway's dependencies can serve requests (for /readyz).
 	Ready func(ctx context.Context) error
 }
 
 // Server is the HTTP API.
 type Server struct {
-	engine  *gin.Engine
-	filings *filings.Service
-	customs *customs.Service
-	ledger  gateway.Ledger
-	log     *slog.Logger
-	ready   func(ctx context.Context) error
+	engine    *gin.Engine
+	filings   *filings.Service
+	customs   *customs.Service
+	deadlines *deadlines.Ledger
+	ledger    gateway.Ledger
+	log       *slog.Logger
+	ready     func(ctx context.Context) error
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
 // New returns the API with its middleware: recovery, request ID, access log.
 func New(cfg Config) *Server {
-	s := &Server{engine: gin.New(), filings: cfg.Filings, customs: cfg.Customs, ledger: cfg.Ledger, log: cfg.Logger, ready: cfg.Ready}
+	s := &Server{engine: gin.New(), filings: cfg.Filings, customs: cfg.Customs, deadlines: cfg.Deadlines, ledger: cfg.Ledger, log: cfg.Logger, ready: cfg.Ready}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

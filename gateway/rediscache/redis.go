@@ -38,6 +38,8 @@ type client interface {
 	Get(ctx context.Context, key string) *redis.StringCmd
 	MGet(ctx context.Context, keys ...string) *redis.SliceCmd
 	HMGet(ctx context.Context, key string, fields ...string) *redis.SliceCmd
+	HSet(ctx context.Context, key string, values ...any) *redis.IntCmd
+	HGetAll(ctx context.Context, key string) *redis.MapStringStringCmd
 	ZRangeArgs(ctx context.Context, z redis.ZRangeArgs) *redis.StringSliceCmd
 	ZRem(ctx context.Context, key string, members ...any) *redis.IntCmd
 	Ping(ctx context.Context) *redis.StatusCmd

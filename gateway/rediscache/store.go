@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 
 	"github.com/redis/go-redis/v9"
 
@@ -270,6 +271,39 @@ func (s *Store) LiveDeclaration(ctx context.Context, vin string) (string, error)
 		return "", translate(err, gateway.Errorf(gateway.ENOTFOUND, "VIN %s is on no live declaration", "车辆 %s 不在有效报关单中", vin))
 	}
 	return no, nil
+}
+
+func (s *Store) deadlinesKey() string { return s.prefix + "deadlines" }
+
+// PutDeadline implements gateway.Store: one field of a hash.
+func (s *Store) PutDeadline(ctx context.Context, d *gateway.Deadline) error {
+	data, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return translate(s.rdb.HSet(ctx, s.deadlinesKey(), d.Kind+"\x00"+d.VIN, data).Err(), nil)
+}
+
+// Deadlines implements gateway.Store.
+func (s *Store) Deadlines(ctx context.Context) ([]*gateway.Deadline, error) {
+	all, err := s.rdb.HGetAll(ctx, s.deadlinesKey()).Result()
+	if err != nil {
+		return nil, translate(err, nil)
+	}
+	keys := make([]string, 0, len(all))
+	for k := range all {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]*gateway.Deadline, 0, len(keys))
+	for _, k := range keys {
+		var d gateway.Deadline
+		if err := json.Unmarshal([]byte(all[k]), &d); err != nil {
+			return nil, fmt.Errorf("decode deadline: %w", err)
+		}
+		out = append(out, &d)
+	}
+	return out, nil
 }
 
 // FilingByVerificationCode implements gateway.Store.
