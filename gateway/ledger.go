@@ -108,6 +108,10 @@ type EventInput struct {
 	Type         string `json:"type"`
 	EvidenceHash string `json:"evidenceHash"`
 	Actor        string `json:"actor"`
+	// TempPlateValidUntil is the temporary plate's validity the police issued with a
+	// TRANSFERRED_PENDING_EXPORT (at most 60 days; brief §3.2). It sets the TEMP_PLATE
+	// deadline; the ledger keeps it inside the evidence the hash covers.
+	TempPlateValidUntil Date `json:"tempPlateValidUntil,omitempty"`
 }
 
 // TracePage is one page of a vehicle's trace in sequence order.

@@ -47,13 +47,40 @@ func Watch(l gateway.Ledger, store gateway.Store, log *slog.Logger) *Ledger {
 	return &Ledger{Ledger: l, store: store, log: log, now: time.Now}
 }
 
-// RecordEvent implements gateway.Ledger.
+// RecordEvent implements gateway.Ledger. A temporary plate valid for more than 60 days (or
+// already expired, or given with another event type) is refused before the ledger sees it.
 func (w *Ledger) RecordEvent(ctx context.Context, org string, e gateway.EventInput) (*gateway.TraceEvent, error) {
+	if err := checkTempPlate(e, w.now()); err != nil {
+		return nil, err
+	}
 	ev, err := w.Ledger.RecordEvent(ctx, org, e)
 	if err == nil {
-		w.observe(ctx, ev)
+		w.observe(ctx, ev, e.TempPlateValidUntil)
 	}
 	return ev, err
+}
+
+func checkTempPlate(e gateway.EventInput, now time.Time) error {
+	if e.TempPlateValidUntil == "" {
+		return nil
+	}
+	bad := func(en, zh string) error {
+		return gateway.Errorf(gateway.EINVALID, "%[1]s", "%[2]s", en, zh).WithDetails(gateway.Detail{Pointer: "/tempPlateValidUntil", Code: gateway.EINVALID, Message: en, MessageZh: zh})
+	}
+	if e.Type != "TRANSFERRED_PENDING_EXPORT" {
+		return bad("tempPlateValidUntil belongs to TRANSFERRED_PENDING_EXPORT only", "tempPlateValidUntil 仅用于转让待出口事件")
+	}
+	until := e.TempPlateValidUntil.Time()
+	today := dayOf(now.UTC().Format(time.RFC3339Nano))
+	switch {
+	case until.IsZero():
+		return bad("tempPlateValidUntil must be a date YYYY-MM-DD", "tempPlateValidUntil 应为 YYYY-MM-DD 日期")
+	case until.Before(today):
+		return bad("the temporary plate has already expired", "临时号牌已过期")
+	case until.After(today.AddDate(0, 0, TempPlateDays)):
+		return bad("a temporary plate is valid for at most 60 days", "临时号牌有效期最长60天")
+	}
+	return nil
 }
 
 // IssueLicence implements gateway.Ledger: each VIN's licence validity is watched until the
@@ -81,12 +108,16 @@ func (w *Ledger) RevokeLicence(ctx context.Context, no, reason, actor string) (*
 }
 
 // observe opens and meets deadlines from one recorded event.
-func (w *Ledger) observe(ctx context.Context, ev *gateway.TraceEvent) {
+func (w *Ledger) observe(ctx context.Context, ev *gateway.TraceEvent, plateUntil gateway.Date) {
 	day := dayOf(ev.Timestamp)
 	switch ev.Type {
 	case "TRANSFERRED_PENDING_EXPORT":
+		due := gateway.Date(day.AddDate(0, 0, TempPlateDays).Format(time.DateOnly))
+		if plateUntil != "" && plateUntil < due {
+			due = plateUntil
+		}
 		w.put(ctx, &gateway.Deadline{Kind: gateway.DeadlineTempPlate, VIN: ev.VIN, Agency: gateway.OrgPolice,
-			Due: gateway.Date(day.AddDate(0, 0, TempPlateDays).Format(time.DateOnly)), Status: gateway.DeadlineOpen, Since: ev.Timestamp})
+			Due: due, Status: gateway.DeadlineOpen, Since: ev.Timestamp})
 	case "DECLARED":
 		w.close(ctx, gateway.DeadlineLicenceValidity, ev.VIN, gateway.DeadlineMet, ev.Timestamp)
 	case "EXITED":

@@ -60,10 +60,11 @@ func (s *Server) getTrace(c *gin.Context) error {
 
 // eventRequest is the body of POST /v1/vehicles/{vin}/events.
 type eventRequest struct {
-	Org          string `json:"org"`
-	Type         string `json:"type"`
-	EvidenceHash string `json:"evidenceHash"`
-	Actor        string `json:"actor"`
+	Org                 string       `json:"org"`
+	Type                string       `json:"type"`
+	EvidenceHash        string       `json:"evidenceHash"`
+	Actor               string       `json:"actor"`
+	TempPlateValidUntil gateway.Date `json:"tempPlateValidUntil,omitempty"`
 }
 
 // postEvent records an agency event on the vehicle's trace as the posting organisation. Which
@@ -86,7 +87,7 @@ func (s *Server) postEvent(c *gin.Context) error {
 		return gateway.Errorf(gateway.EINVALID, "org must be commerce, customs or police", "org 应为 commerce、customs 或 police").
 			WithDetails(gateway.Detail{Pointer: "/org", Code: gateway.EINVALID, Message: "unknown organisation", MessageZh: "未知机构"})
 	}
-	ev, err := s.ledger.RecordEvent(c.Request.Context(), req.Org, gateway.EventInput{VIN: vin, Type: req.Type, EvidenceHash: req.EvidenceHash, Actor: req.Actor})
+	ev, err := s.ledger.RecordEvent(c.Request.Context(), req.Org, gateway.EventInput{VIN: vin, Type: req.Type, EvidenceHash: req.EvidenceHash, Actor: req.Actor, TempPlateValidUntil: req.TempPlateValidUntil})
 	if err != nil {
 		return err
 	}
