@@ -86,13 +86,13 @@ func unknownTransaction(ctx contractapi.TransactionContextInterface) error {
 // writes the FilingAnchor. CommerceMSP only. decision is ACCEPTED, REJECTED or HELD;
 // rulesetVersion a date YYYY-MM-DD. Errors: FORBIDDEN, INVALID_ARGUMENT, CONFLICT when the
 // filing ID is already recorded, ILLEGAL_TRANSITION when the vehicle is CLOSED.
-func (c *Contract) RecordFiling(ctx contractapi.TransactionContextInterface, vin, filingID, docHash, decision, rulesetVersion, exporterUSCC, actor string) (*TraceEvent, error) {
+func (c *Contract) RecordFiling(ctx contractapi.TransactionContextInterface, vin, filingID, docHash, decision, rulesetVersion, exporterUSCC, actor, resultsHash string) (*TraceEvent, error) {
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	e, err := t.recordFiling(BatchItem{Kind: KindFiling, VIN: vin, FilingID: filingID, DocHash: docHash,
-		Decision: decision, RulesetVersion: rulesetVersion, ExporterUSCC: exporterUSCC, Actor: actor})
+		Decision: decision, RulesetVersion: rulesetVersion, ExporterUSCC: exporterUSCC, Actor: actor, EvidenceHash: resultsHash})
 	if err != nil {
 		return nil, err
 	}
@@ -190,8 +190,13 @@ func (t *txn) recordFiling(it BatchItem) (*TraceEvent, error) {
 	if err := requireMSP(t.mspID, MSPCommerce, "recording a filing"); err != nil {
 		return nil, err
 	}
-	if it.EventType != "" || it.EvidenceHash != "" {
-		return nil, fail(CodeInvalidArgument, "eventType, evidenceHash: not allowed on a filing")
+	if it.EventType != "" {
+		return nil, fail(CodeInvalidArgument, "eventType: not allowed on a filing")
+	}
+	// On a filing the evidence hash (optional) commits to the rule results behind the
+	// decision: the transition records them on the ledger, as hashes.
+	if err := checkHash("evidenceHash", it.EvidenceHash, false); err != nil {
+		return nil, err
 	}
 	if err := checkVIN("vin", it.VIN); err != nil {
 		return nil, err
@@ -222,7 +227,8 @@ func (t *txn) recordFiling(it BatchItem) (*TraceEvent, error) {
 		return nil, fail(CodeConflict, "filing %s is already recorded", it.FilingID)
 	}
 	e := &TraceEvent{VIN: it.VIN, Type: EventFiled, FilingID: it.FilingID, DocHash: it.DocHash,
-		Decision: it.Decision, RulesetVersion: it.RulesetVersion, ExporterUSCC: it.ExporterUSCC, Actor: it.Actor}
+		Decision: it.Decision, RulesetVersion: it.RulesetVersion, ExporterUSCC: it.ExporterUSCC, Actor: it.Actor,
+		EvidenceHash: it.EvidenceHash}
 	if err := t.appendEvent(e); err != nil {
 		return nil, err
 	}

@@ -273,7 +273,7 @@ func vinN(i int) string { return fmt.Sprintf("LSVCARXN%09d", i) }
 
 // filingArgs returns valid RecordFiling arguments.
 func filingArgs(vin, id string) []string {
-	return []string{vin, id, hash(id), chaincode.DecisionAccepted, "2026-01-01", uscc1, "user-42"}
+	return []string{vin, id, hash(id), chaincode.DecisionAccepted, "2026-01-01", uscc1, "user-42", ""}
 }
 
 // refs names trace events as the chaincode event does.

@@ -88,18 +88,22 @@ type TraceEvent struct {
 
 // FilingAnchor is a filing decision as anchored on the ledger.
 type FilingAnchor struct {
-	FilingID       string   `json:"filingId"`
-	VIN            string   `json:"vin"`
-	Seq            int      `json:"seq"`
-	DocHash        string   `json:"docHash"`
-	Decision       string   `json:"decision"`
-	RulesetVersion string   `json:"rulesetVersion"`
-	ExporterUSCC   string   `json:"exporterUscc"`
-	Actor          string   `json:"actor"`
-	MSPID          string   `json:"mspId,omitempty"`
-	TxID           string   `json:"txId,omitempty"`
-	Timestamp      string   `json:"timestamp,omitempty"`
-	Receipt        *Receipt `json:"receipt,omitempty"`
+	FilingID       string `json:"filingId"`
+	VIN            string `json:"vin"`
+	Seq            int    `json:"seq"`
+	DocHash        string `json:"docHash"`
+	Decision       string `json:"decision"`
+	RulesetVersion string `json:"rulesetVersion"`
+	ExporterUSCC   string `json:"exporterUscc"`
+	Actor          string `json:"actor"`
+	// ResultsHash commits the anchor to the rule results behind the decision: "sha256:" +
+	// hex SHA-256 of the results' JSON as the filing answer shows them. It is the FILED
+	// event's evidenceHash.
+	ResultsHash string   `json:"resultsHash,omitempty"`
+	MSPID       string   `json:"mspId,omitempty"`
+	TxID        string   `json:"txId,omitempty"`
+	Timestamp   string   `json:"timestamp,omitempty"`
+	Receipt     *Receipt `json:"receipt,omitempty"`
 }
 
 // EventInput is an agency event to record on a vehicle's trace.

@@ -123,7 +123,7 @@ func (b *batcher) submitOne(ctx context.Context, it chaincode.BatchItem) (*gatew
 	var receipt gateway.Receipt
 	var err error
 	if it.Kind == chaincode.KindFiling {
-		data, receipt, err = b.t.Submit(ctx, b.msp, "RecordFiling", it.VIN, it.FilingID, it.DocHash, it.Decision, it.RulesetVersion, it.ExporterUSCC, it.Actor)
+		data, receipt, err = b.t.Submit(ctx, b.msp, "RecordFiling", it.VIN, it.FilingID, it.DocHash, it.Decision, it.RulesetVersion, it.ExporterUSCC, it.Actor, it.EvidenceHash)
 	} else {
 		data, receipt, err = b.t.Submit(ctx, b.msp, "RecordEvent", it.VIN, it.EventType, it.EvidenceHash, it.Actor)
 	}

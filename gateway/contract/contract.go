@@ -103,7 +103,7 @@ func (c *Client) Ready(ctx context.Context) error { return c.t.Ready(ctx) }
 func (c *Client) RecordFiling(ctx context.Context, a gateway.FilingAnchor) (*gateway.TraceEvent, error) {
 	return c.batchers[gateway.MSPCommerce].record(ctx, chaincode.BatchItem{
 		Kind: chaincode.KindFiling, VIN: a.VIN, FilingID: a.FilingID, DocHash: a.DocHash, Decision: a.Decision,
-		RulesetVersion: a.RulesetVersion, ExporterUSCC: a.ExporterUSCC, Actor: a.Actor,
+		RulesetVersion: a.RulesetVersion, ExporterUSCC: a.ExporterUSCC, Actor: a.Actor, EvidenceHash: a.ResultsHash,
 	})
 }
 

@@ -2,6 +2,9 @@ package filings
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -21,7 +24,7 @@ func (s *Service) anchor(ctx context.Context, rec *gateway.FilingRecord) (*gatew
 	}
 	ev, err := s.ledger.RecordFiling(ctx, gateway.FilingAnchor{
 		FilingID: rec.FilingID, VIN: rec.VIN, DocHash: rec.DocHash, Decision: rec.Decision,
-		RulesetVersion: rec.RulesetVersion, ExporterUSCC: rec.ExporterUSCC, Actor: actorOf(rec),
+		RulesetVersion: rec.RulesetVersion, ExporterUSCC: rec.ExporterUSCC, Actor: actorOf(rec), ResultsHash: ResultsHash(rec.Results),
 	})
 	var receipt *gateway.Receipt
 	switch {
@@ -53,6 +56,17 @@ func permanent(err error) bool {
 		return true
 	}
 	return false
+}
+
+// ResultsHash is the commitment to a decision's rule results anchored with the filing:
+// "sha256:" + hex SHA-256 of the results' JSON as the filing answer shows them.
+func ResultsHash(results []gateway.RuleResult) string {
+	if results == nil {
+		results = []gateway.RuleResult{}
+	}
+	data, _ := json.Marshal(results) // plain strings always marshal
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // actorOf is the acting user recorded with the anchor. ASSUMPTION until access control: the

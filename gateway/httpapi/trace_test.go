@@ -16,6 +16,7 @@ import (
 
 	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/embedded"
+	"github.com/ucx-export/ucx/gateway/filings"
 )
 
 func hashOf(i int) string { return fmt.Sprintf("sha256:%064x", i) }
@@ -188,4 +189,17 @@ func TestPublicDossier(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, p.Code)
 		assert.Contains(t, p.Body.String(), "无此核验码对应的档案")
 	}
+}
+
+// TestFiledEventCommitsToRuleResults: the FILED event's evidence hash is the hash of the
+// rule results the filing answered with.
+func TestFiledEventCommitsToRuleResults(t *testing.T) {
+	s := newTestServer(t)
+	w := s.post("/v1/filings", fixture(t, "maint-no-records-warn"))
+	require.Equal(t, http.StatusCreated, w.Code)
+	var rec gateway.FilingRecord
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &rec))
+	require.NotEmpty(t, rec.Results, "a filing with a warning")
+	tr := decodeBody(t, s.do(http.MethodGet, "/v1/vehicles/"+rec.VIN+"/trace", nil))["events"].([]any)
+	assert.Equal(t, filings.ResultsHash(rec.Results), tr[0].(map[string]any)["evidenceHash"])
 }
