@@ -96,9 +96,10 @@ var informational = transition{allowed: notClosed, needs: "an open (not CLOSED) 
 // writes, with its guard and effect. The map is only looked up, never ranged over.
 var lifecycle = map[string]transition{
 	// Exporter filing, anchored by commerce (RecordFiling): no fact changes, but DECLARED
-	// needs the latest decision to be ACCEPTED.
+	// needs the latest decision to be ACCEPTED. Always allowed, even on a closed vehicle:
+	// every filing decision the gateway takes is anchored (a late filing is still a fact).
 	EventFiled: {
-		allowed: notClosed, needs: "an open (not CLOSED) vehicle",
+		allowed: func(*VehicleState) bool { return true }, needs: "nothing",
 		apply: func(s *VehicleState, e *TraceEvent) { s.LastDecision = e.Decision },
 	},
 	// Police: 转让待出口.
