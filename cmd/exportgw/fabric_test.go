@@ -43,8 +43,8 @@ func TestFabricMode(t *testing.T) {
 	cmd.Env = append(os.Environ(), "UCX_FABRIC_CONNECTION="+conn)
 	gw := startCmd(t, cmd)
 
-	// A vehicle the journey test does not walk: on a shared network a closed vehicle takes no
-	// more filings.
+	// A vehicle the journey test does not walk, so this test's assertions on its trace do not
+	// depend on the journey's events on the shared network.
 	body, err := fixtures.FS.ReadFile("filings/clean-n3-tractor-uz-2025.json")
 	require.NoError(t, err)
 

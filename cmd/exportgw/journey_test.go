@@ -188,17 +188,30 @@ func walkJourneys(t *testing.T, c *client, fabric bool) {
 			require.Equal(t, "ACCEPTED", rec["decision"])
 			code := rec["verificationCode"].(string)
 
-			c.refused(409, "ILLEGAL_TRANSITION", http.MethodPost, "/v1/vehicles/"+v.vin+"/events",
-				map[string]any{"org": "customs", "type": "DECLARED", "evidenceHash": fmt.Sprintf("sha256:%064x", 1), "actor": "c-1"})
+			declare := func(no string) (int, map[string]any) {
+				return c.call(http.MethodPost, "/v1/vehicles/"+v.vin+"/events", map[string]any{
+					"org": "customs", "type": "DECLARED", "evidenceHash": fmt.Sprintf("sha256:%064x", 1), "actor": "c-1", "declarationNo": no})
+			}
+			status, _ := declare("020220260999999999")
+			assert.Equal(t, 404, status, "an unchecked declaration cannot be declared")
+			status, _ = declare("0202-2026")
+			assert.Equal(t, 400, status, "a malformed declaration number is refused")
 			assert.Equal(t, "TRANSFERRED", c.event(v.vin, "police", "TRANSFERRED_PENDING_EXPORT")["status"])
 			ins := c.ok(201, http.MethodPost, "/v1/inspection-reports", v.signedReport)
 			assert.Equal(t, "INSPECTED", ins["event"].(map[string]any)["type"])
-			c.issueLicence(v)
 
 			no := declNo()
 			clear := c.ok(201, http.MethodPost, "/v1/customs/clearances", v.declaration(no, v.declaredAt, v.hsCode))
 			assert.Equal(t, "CLEAR", lineOf(clear)["status"], "%v", reasonsOf(lineOf(clear)))
-			assert.Equal(t, "DECLARED", c.event(v.vin, "customs", "DECLARED")["status"])
+			c.refused(400, "EINVALID", http.MethodPost, "/v1/vehicles/"+v.vin+"/events",
+				map[string]any{"org": "customs", "type": "DECLARED", "evidenceHash": fmt.Sprintf("sha256:%064x", 1), "actor": "c-1"})
+			status, m := declare(no)
+			require.Equal(t, 409, status, "the ledger holds no licence for it yet: %v", m)
+			assert.Equal(t, "ILLEGAL_TRANSITION", m["error"].(map[string]any)["code"])
+			c.issueLicence(v)
+			status, declared := declare(no)
+			require.Equal(t, 201, status, "%v", declared)
+			assert.Equal(t, "DECLARED", declared["status"])
 			assert.Equal(t, "RELEASED", c.event(v.vin, "customs", "RELEASED")["status"])
 			assert.Equal(t, "EXITED", c.event(v.vin, "customs", "EXITED")["status"])
 			assert.Equal(t, "open", deadlineState(c, v.vin, "DEREGISTRATION"), "deregistration is due 2 months after exit")

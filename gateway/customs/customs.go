@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"time"
 
@@ -283,4 +284,41 @@ func itoa(i int) string {
 		return string(rune('0' + i))
 	}
 	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// declarationNoRE is the declaration number's pattern in schemas/customs-declaration.schema.json.
+var declarationNoRE = regexp.MustCompile(`^[0-9]{4}[0-9]{4}[0E][0-9]{9}$`)
+
+// Declared records DECLARED on a vehicle's trace for a declaration customs has lodged: the
+// declaration must have been checked (POST /v1/customs/clearances) with the vehicle's line
+// CLEAR. The event's evidence hash binds the declaration number, the line's HS code and the
+// declaration's hash. Errors: EINVALID naming the problem, ENOTFOUND for an unchecked
+// declaration, and the ledger's (ILLEGAL_TRANSITION when the lifecycle refuses).
+func (s *Service) Declared(ctx context.Context, vin, declarationNo, actor, evidence string) (*gateway.TraceEvent, error) {
+	if !declarationNoRE.MatchString(declarationNo) {
+		return nil, gateway.Errorf(gateway.EINVALID, "declarationNo %q is not a declaration number", "报关单号 %q 格式错误", declarationNo).
+			WithDetails(gateway.Detail{Pointer: "/declarationNo", Code: "SCHEMA_PATTERN", Message: "18 characters: customs code, year, 0 or E, sequence", MessageZh: "18 位：关区代码、年份、0 或 E、顺序号"})
+	}
+	rec, err := s.store.Clearance(ctx, declarationNo)
+	if gateway.ErrorCode(err) == gateway.ENOTFOUND {
+		return nil, gateway.Errorf(gateway.ENOTFOUND, "declaration %s has not been checked for clearance", "报关单 %s 未经通关核验", declarationNo).
+			WithDetails(gateway.Detail{Pointer: "/declarationNo", Code: gateway.ENOTFOUND, Message: "check it first: POST /v1/customs/clearances", MessageZh: "请先核验：POST /v1/customs/clearances"})
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range rec.Lines {
+		if l.VIN != vin {
+			continue
+		}
+		if l.Status != gateway.Clear {
+			return nil, gateway.Errorf(gateway.EINVALID, "the vehicle's line of declaration %s is %s, not CLEAR", "报关单 %s 中该车核验结果为 %s，未通过", declarationNo, l.Status).
+				WithDetails(gateway.Detail{Pointer: "/declarationNo", Code: gateway.EINVALID, Message: "not cleared", MessageZh: "未通过核验"})
+		}
+		sum := sha256.Sum256([]byte(declarationNo + "\x00" + l.HSCode + "\x00" + rec.DeclarationHash + "\x00" + evidence))
+		return s.ledger.RecordEvent(ctx, gateway.OrgCustoms, gateway.EventInput{VIN: vin, Type: "DECLARED",
+			EvidenceHash: "sha256:" + hex.EncodeToString(sum[:]), Actor: actor})
+	}
+	return nil, gateway.Errorf(gateway.EINVALID, "vehicle %s is not on declaration %s", "车辆 %s 不在报关单 %s 中", vin, declarationNo).
+		WithDetails(gateway.Detail{Pointer: "/declarationNo", Code: gateway.EINVALID, Message: "not on the declaration", MessageZh: "不在报关单中"})
 }

@@ -65,6 +65,7 @@ type eventRequest struct {
 	EvidenceHash        string       `json:"evidenceHash"`
 	Actor               string       `json:"actor"`
 	TempPlateValidUntil gateway.Date `json:"tempPlateValidUntil,omitempty"`
+	DeclarationNo       string       `json:"declarationNo,omitempty"`
 }
 
 // postEvent records an agency event on the vehicle's trace as the posting organisation. Which
@@ -86,6 +87,23 @@ func (s *Server) postEvent(c *gin.Context) error {
 	if gateway.MSPID(req.Org) == "" {
 		return gateway.Errorf(gateway.EINVALID, "org must be commerce, customs or police", "org 应为 commerce、customs 或 police").
 			WithDetails(gateway.Detail{Pointer: "/org", Code: gateway.EINVALID, Message: "unknown organisation", MessageZh: "未知机构"})
+	}
+	switch {
+	case req.Type == "DECLARED" && req.Org == gateway.OrgCustoms:
+		// A declaration is declared with its number: it must have been cleared for this vehicle.
+		if req.DeclarationNo == "" {
+			return gateway.Errorf(gateway.EINVALID, "DECLARED needs the declarationNo of a cleared declaration", "DECLARED 须提供已通过核验的报关单号").
+				WithDetails(gateway.Detail{Pointer: "/declarationNo", Code: "SCHEMA_REQUIRED", Message: "declarationNo is required", MessageZh: "缺少 declarationNo"})
+		}
+		ev, err := s.customs.Declared(c.Request.Context(), vin, req.DeclarationNo, req.Actor, req.EvidenceHash)
+		if err != nil {
+			return err
+		}
+		c.JSON(http.StatusCreated, ev)
+		return nil
+	case req.DeclarationNo != "":
+		return gateway.Errorf(gateway.EINVALID, "declarationNo belongs to a customs DECLARED event", "declarationNo 仅用于海关申报事件").
+			WithDetails(gateway.Detail{Pointer: "/declarationNo", Code: gateway.EINVALID, Message: "not allowed here", MessageZh: "此处不允许"})
 	}
 	ev, err := s.ledger.RecordEvent(c.Request.Context(), req.Org, gateway.EventInput{VIN: vin, Type: req.Type, EvidenceHash: req.EvidenceHash, Actor: req.Actor, TempPlateValidUntil: req.TempPlateValidUntil})
 	if err != nil {
