@@ -1,5 +1,5 @@
 // Package chaincode is the UCX export-trace contract: vehicles' trace events, anchored filing
-// decisions and export licences, on a Hyperledger Fabric channel shared by the commerce,
+// decisions, export licences and exporters' credit events, on a Hyperledger Fabric channel shared by the commerce,
 // customs and police organisations.
 //
 // Who may write what is enforced here by the caller's MSP ID (CommerceMSP, CustomsMSP,
@@ -16,6 +16,8 @@
 //	licence~<licenceNo>   Licence JSON
 //	licencevin~<VIN>      number of the ISSUED licence listing the VIN
 //	vstate~<VIN>          VehicleState JSON: the VIN's lifecycle facts (absent = status NEW)
+//	credit~<USCC>         number of the exporter's credit events (credit.go)
+//	credit~<USCC>~<seq>   CreditEvent JSON, seq zero-padded to 6 digits
 //
 // Every event the contract writes must pass the lifecycle table (lifecycle.go) after its
 // validation and access checks; one it refuses is an ILLEGAL_TRANSITION error. Each written
@@ -68,7 +70,7 @@ func (c *Contract) GetInfo() metadata.InfoMetadata {
 
 // GetEvaluateTransactions names the read-only functions, declared as evaluate transactions.
 func (c *Contract) GetEvaluateTransactions() []string {
-	return []string{"GetTrace", "GetFiling", "GetLicence", "LicenceForVIN", "GetVehicleState", "WhoAmI"}
+	return []string{"GetTrace", "GetFiling", "GetLicence", "LicenceForVIN", "GetVehicleState", "GetCreditEvents", "WhoAmI"}
 }
 
 // GetUnknownTransaction returns the handler for calls to a function the contract lacks: an

@@ -309,8 +309,8 @@ func TestEvaluateTransactions(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{
 		"GetTrace": "EVALUATE", "GetFiling": "EVALUATE", "GetLicence": "EVALUATE", "LicenceForVIN": "EVALUATE", "WhoAmI": "EVALUATE",
-		"GetVehicleState": "EVALUATE",
-		"RecordFiling":    "SUBMIT", "RecordEvent": "SUBMIT", "RecordBatch": "SUBMIT", "IssueLicence": "SUBMIT", "RevokeLicence": "SUBMIT",
+		"GetVehicleState": "EVALUATE", "GetCreditEvents": "EVALUATE", "RecordCreditEvent": "SUBMIT",
+		"RecordFiling": "SUBMIT", "RecordEvent": "SUBMIT", "RecordBatch": "SUBMIT", "IssueLicence": "SUBMIT", "RevokeLicence": "SUBMIT",
 	}, tags)
 }
 

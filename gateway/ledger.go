@@ -149,9 +149,49 @@ type Ledger interface {
 	Licence(ctx context.Context, licenceNo string) (*Licence, error)
 	// Proof returns the inclusion proof of a committed transaction; ENOTFOUND when unknown.
 	Proof(ctx context.Context, txID string) (*ReceiptProof, error)
+	// RecordCreditEvent records an exporter credit event as org (its MSP must be the code's
+	// recorder, gateway/credit's table).
+	RecordCreditEvent(ctx context.Context, org string, e CreditEventInput) (*CreditEvent, error)
+	// CreditEvents returns an exporter's credit events in the order recorded (none when new).
+	CreditEvents(ctx context.Context, uscc string) ([]CreditEvent, error)
 	// Ready reports whether the ledger can serve requests.
 	Ready(ctx context.Context) error
 }
 
 // EFORBIDDEN is the code of a write the caller's organisation may not make.
 const EFORBIDDEN = "EFORBIDDEN"
+
+// Credit event sources.
+const (
+	CreditAutomatic = "AUTOMATIC" // recorded by the gateway from an outcome
+	CreditManual    = "MANUAL"    // recorded by an agency officer, with evidence
+)
+
+// CreditEventInput is an exporter credit event to record (codes: gateway/credit's table).
+type CreditEventInput struct {
+	ExporterUSCC string `json:"exporterUscc"`
+	Code         string `json:"code"`
+	OccurredAt   Date   `json:"occurredAt"`
+	Source       string `json:"source"`
+	EvidenceHash string `json:"evidenceHash,omitempty"`
+	Ref          string `json:"ref,omitempty"`
+	Actor        string `json:"actor"`
+}
+
+// CreditEvent is a credit event on the ledger.
+type CreditEvent struct {
+	ID           string   `json:"id"`
+	Seq          int      `json:"seq"`
+	ExporterUSCC string   `json:"exporterUscc"`
+	Code         string   `json:"code"`
+	OccurredAt   Date     `json:"occurredAt"`
+	Source       string   `json:"source"`
+	EvidenceHash string   `json:"evidenceHash,omitempty"`
+	Ref          string   `json:"ref,omitempty"`
+	Actor        string   `json:"actor"`
+	Status       string   `json:"status"`
+	MSPID        string   `json:"mspId"`
+	TxID         string   `json:"txId"`
+	Timestamp    string   `json:"timestamp"`
+	Receipt      *Receipt `json:"receipt,omitempty"`
+}

@@ -203,3 +203,34 @@ func decode(data []byte, v any) error {
 	}
 	return nil
 }
+
+// RecordCreditEvent implements gateway.Ledger.
+func (c *Client) RecordCreditEvent(ctx context.Context, org string, e gateway.CreditEventInput) (*gateway.CreditEvent, error) {
+	if _, ok := c.batchers[gateway.MSPID(org)]; !ok {
+		return nil, gateway.Errorf(gateway.EINVALID, "unknown organisation %q", "未知机构 %q", org)
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
+	data, receipt, err := c.t.Submit(ctx, gateway.MSPID(org), "RecordCreditEvent", string(body))
+	if err != nil {
+		return nil, err
+	}
+	var out gateway.CreditEvent
+	if err := decode(data, &out); err != nil {
+		return nil, err
+	}
+	out.Receipt = &receipt
+	return &out, nil
+}
+
+// CreditEvents implements gateway.Ledger.
+func (c *Client) CreditEvents(ctx context.Context, uscc string) ([]gateway.CreditEvent, error) {
+	data, err := c.t.Evaluate(ctx, gateway.MSPCommerce, "GetCreditEvents", uscc)
+	if err != nil {
+		return nil, err
+	}
+	out := []gateway.CreditEvent{}
+	return out, decode(data, &out)
+}

@@ -12,6 +12,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ucx-export/ucx/chaincode"
+	"github.com/ucx-export/ucx/gateway"
 )
 
 var (
@@ -277,5 +280,18 @@ func TestRulesDocListsTheTable(t *testing.T) {
 			points = map[bool]string{true: "+", false: "−"}[r.Tier == Bonus] + strconv.Itoa(r.Points)
 		}
 		assert.Contains(t, row, "| "+string(r.Tier)+" | "+points+" | "+r.Recorder+" |", code)
+	}
+}
+
+// TestLedgerAgreesWithTable: the chaincode lets exactly the table's recorder record each code.
+func TestLedgerAgreesWithTable(t *testing.T) {
+	for code, r := range Table2026.Rules {
+		msp, ok := chaincode.CreditRecorder(code)
+		require.True(t, ok, "%s is unknown to the chaincode", code)
+		assert.Equal(t, gateway.MSPID(r.Recorder), msp, code)
+	}
+	for _, code := range []string{"E00", "E18", "B05", "X01"} {
+		_, ok := chaincode.CreditRecorder(code)
+		assert.False(t, ok, code)
 	}
 }

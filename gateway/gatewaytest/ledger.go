@@ -3,6 +3,7 @@ package gatewaytest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -241,6 +242,52 @@ func TestLedger(t *testing.T, newLedger func(t *testing.T) gateway.Ledger) {
 		require.NoError(t, err)
 		_, err = l.RecordFiling(ctx, anchor(vin, "F"+uniq+"d"))
 		assert.Equal(t, gateway.ECONFLICT, gateway.ErrorCode(err))
+	})
+
+	t.Run("credit events: recorded by their agency, read in order, refusals change nothing", func(t *testing.T) {
+		l := newLedger(t)
+		// A USCC no earlier run used (the chaincode checks the alphabet, not the check digit).
+		uscc := "91" + strings.ToUpper(fmt.Sprintf("%016x", time.Now().UnixNano()))
+		uscc = strings.NewReplacer("E", "R", "F", "T").Replace(uscc)
+		talk := gateway.CreditEventInput{ExporterUSCC: uscc, Code: "E12", OccurredAt: "2026-02-20", Source: gateway.CreditManual,
+			EvidenceHash: hash(7), Actor: "commerce-officer-1"}
+		got, err := l.RecordCreditEvent(ctx, gateway.OrgCommerce, talk)
+		require.NoError(t, err)
+		assert.Equal(t, uscc+"-000000", got.ID)
+		assert.Equal(t, "ACTIVE", got.Status)
+		assert.Equal(t, gateway.MSPCommerce, got.MSPID)
+		require.NotNil(t, got.Receipt)
+		assert.Equal(t, gateway.ReceiptCommitted, got.Receipt.Status)
+
+		_, err = l.RecordCreditEvent(ctx, gateway.OrgCustoms, talk)
+		assert.Equal(t, gateway.EFORBIDDEN, gateway.ErrorCode(err), "a talk is commerce's to record")
+		noEvidence := talk
+		noEvidence.EvidenceHash = ""
+		_, err = l.RecordCreditEvent(ctx, gateway.OrgCommerce, noEvidence)
+		assert.Equal(t, gateway.EINVALID, gateway.ErrorCode(err), "a manual event needs evidence")
+		unknown := talk
+		unknown.Code = "E99"
+		_, err = l.RecordCreditEvent(ctx, gateway.OrgCommerce, unknown)
+		assert.Equal(t, gateway.EINVALID, gateway.ErrorCode(err))
+
+		stolen := gateway.CreditEventInput{ExporterUSCC: uscc, Code: "E01", OccurredAt: "2026-02-21", Source: gateway.CreditManual,
+			EvidenceHash: hash(8), Ref: vins.next(), Actor: "police-officer-1"}
+		_, err = l.RecordCreditEvent(ctx, gateway.OrgPolice, stolen)
+		require.NoError(t, err)
+
+		events, err := l.CreditEvents(ctx, uscc)
+		require.NoError(t, err)
+		require.Len(t, events, 2, "the refusals wrote nothing")
+		assert.Equal(t, "E12", events[0].Code)
+		assert.Equal(t, "E01", events[1].Code)
+		assert.Equal(t, gateway.MSPPolice, events[1].MSPID)
+		assert.Equal(t, gateway.Date("2026-02-21"), events[1].OccurredAt)
+
+		none, err := l.CreditEvents(ctx, "91350100M000100Y43")
+		require.NoError(t, err)
+		assert.NotNil(t, none)
+		_, err = l.CreditEvents(ctx, "bad")
+		assert.Equal(t, gateway.EINVALID, gateway.ErrorCode(err))
 	})
 
 	t.Run("licences: issue, look up, revoke", func(t *testing.T) {
