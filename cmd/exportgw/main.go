@@ -37,6 +37,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/customs"
 	"github.com/ucx-export/ucx/gateway/deadlines"
 	"github.com/ucx-export/ucx/gateway/embedded"
+	"github.com/ucx-export/ucx/gateway/exporters"
 	"github.com/ucx-export/ucx/gateway/fabric"
 	"github.com/ucx-export/ucx/gateway/filings"
 	"github.com/ucx-export/ucx/gateway/httpapi"
@@ -273,7 +274,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return ledger.Ready(ctx)
 	}
 	clearance := customs.New(store, ledger, sources.Licences, svc, validator, cfg.InspectionRate)
-	api := httpapi.New(httpapi.Config{Filings: svc, Customs: clearance, Deadlines: ledger, Ledger: ledger, Logger: log, Ready: ready})
+	credits := exporters.New(ledger, sources.Exporters)
+	api := httpapi.New(httpapi.Config{Filings: svc, Customs: clearance, Deadlines: ledger, Exporters: credits, Ledger: ledger, Logger: log, Ready: ready})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -21,6 +21,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/customs"
 	"github.com/ucx-export/ucx/gateway/deadlines"
 	"github.com/ucx-export/ucx/gateway/embedded"
+	"github.com/ucx-export/ucx/gateway/exporters"
 	"github.com/ucx-export/ucx/gateway/filings"
 	"github.com/ucx-export/ucx/gateway/httpapi"
 	"github.com/ucx-export/ucx/gateway/inspection"
@@ -76,7 +77,8 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 	svc := filings.New(store, client, sources, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }), filings.WithReportKeys(keys))
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
 	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Deadlines: client, Ready: store.Ready, Logger: log,
-		Customs: customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate)}), store: store, ledger: ledger, dir: dir, watch: client}
+		Customs:   customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate),
+		Exporters: exporters.New(client, sources.Exporters).WithClock(func() time.Time { return testNow })}), store: store, ledger: ledger, dir: dir, watch: client}
 }
 
 // do sends a request and returns the recorded response.

@@ -13,6 +13,7 @@ import (
 	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/customs"
 	"github.com/ucx-export/ucx/gateway/deadlines"
+	"github.com/ucx-export/ucx/gateway/exporters"
 	"github.com/ucx-export/ucx/gateway/filings"
 )
 
@@ -26,6 +27,7 @@ type Config struct {
 	Filings   *filings.Service
 	Customs   *customs.Service
 	Deadlines *deadlines.Ledger
+	Exporters *exporters.Service
 	Ledger    gateway.Ledger
 	Logger    *slog.Logger
 	// Ready reports whether the gateway's dependencies can serve requests (for /readyz).
@@ -38,6 +40,7 @@ type Server struct {
 	filings   *filings.Service
 	customs   *customs.Service
 	deadlines *deadlines.Ledger
+	exporters *exporters.Service
 	ledger    gateway.Ledger
 	log       *slog.Logger
 	ready     func(ctx context.Context) error
@@ -47,7 +50,7 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 
 // New returns the API with its middleware: recovery, request ID, access log.
 func New(cfg Config) *Server {
-	s := &Server{engine: gin.New(), filings: cfg.Filings, customs: cfg.Customs, deadlines: cfg.Deadlines, ledger: cfg.Ledger, log: cfg.Logger, ready: cfg.Ready}
+	s := &Server{engine: gin.New(), filings: cfg.Filings, customs: cfg.Customs, deadlines: cfg.Deadlines, exporters: cfg.Exporters, ledger: cfg.Ledger, log: cfg.Logger, ready: cfg.Ready}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
