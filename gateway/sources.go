@@ -159,6 +159,16 @@ type LookupResult struct {
 	ExporterErr    error
 	Destination    *Destination
 	DestinationErr error
+	// CreditGrade: the exporter's credit grade (A–D) when the filing service has a
+	// CreditSource; "" when not asked.
+	CreditGrade string
+	CreditErr   error
+}
+
+// CreditSource answers an exporter's credit grade today (gateway/exporters over the ledger).
+type CreditSource interface {
+	// Grade returns the grade of a filed exporter, given its filing (备案) date.
+	Grade(ctx context.Context, uscc string, filedAt Date) (string, error)
 }
 
 // Lookups answers all the look-ups of a filing at once: the filing check's one door to the

@@ -251,7 +251,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	opts = append(opts, filings.WithLookupTimeout(cfg.LookupTimeout), filings.WithLogger(log), filings.WithReportKeys(keys))
+	credits := exporters.New(ledger, sources.Exporters)
+	opts = append(opts, filings.WithLookupTimeout(cfg.LookupTimeout), filings.WithLogger(log), filings.WithReportKeys(keys), filings.WithCredit(credits))
 	svc := filings.New(store, ledger, lookups, validator, compliance.New(engineCfg), opts...)
 
 	anchorCtx, stopAnchoring := context.WithCancel(context.Background())
@@ -274,7 +275,6 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return ledger.Ready(ctx)
 	}
 	clearance := customs.New(store, ledger, sources.Licences, svc, validator, cfg.InspectionRate)
-	credits := exporters.New(ledger, sources.Exporters)
 	api := httpapi.New(httpapi.Config{Filings: svc, Customs: clearance, Deadlines: ledger, Exporters: credits, Ledger: ledger, Logger: log, Ready: ready})
 	srv := &http.Server{
 		Handler:           api,

@@ -157,6 +157,12 @@ func TestRules(t *testing.T) {
 		{"licence brand differs", func(in *compliance.Input) { in.Licence.Lines[0].Brand = "吉利" }, gateway.Rejected, []string{"LICENCE_DATA_MISMATCH"}},
 		{"VIN not on schedule", func(in *compliance.Input) { in.Licence.Lines[0].VIN = "LSJA24U62JG269225" }, gateway.Rejected, []string{"LICENCE_VIN_NOT_LISTED"}},
 		{"exporter suspended", func(in *compliance.Input) { in.Exporter.Suspended = true }, gateway.Rejected, []string{"EXPORTER_SUSPENDED"}},
+		{"credit grade D", func(in *compliance.Input) { in.CreditGrade = "D" }, gateway.Rejected, []string{"EXPORTER_SUSPENDED"}},
+		{"credit grade C", func(in *compliance.Input) { in.CreditGrade = "C" }, gateway.Held, []string{"CREDIT_REVIEW"}},
+		{"credit grade B", func(in *compliance.Input) { in.CreditGrade = "B" }, gateway.Accepted, nil},
+		{"credit unanswered", func(in *compliance.Input) {
+			in.CreditErr = gateway.Errorf(gateway.EUNAVAILABLE, "x", "x")
+		}, gateway.Held, []string{"LOOKUP_UNAVAILABLE"}},
 		{"exporter not filed", func(in *compliance.Input) {
 			in.Exporter, in.ExporterErr = nil, gateway.Errorf(gateway.ENOTFOUND, "x", "x")
 		}, gateway.Rejected, []string{"EXPORTER_NOT_FILED"}},

@@ -142,7 +142,18 @@ var ruleExporterSuspended = &Rule{
 	Pointers:  []string{"/exporter/uscc"},
 	MessageEn: "exporter %s is suspended: new filings are refused", MessageZh: "出口企业 %s 已被暂停，不受理新的申报",
 	check: func(in *Input) []hit {
-		return when(in.Exporter != nil && in.Exporter.Suspended, in.USCC.Normalized)
+		return when(in.Exporter != nil && (in.Exporter.Suspended || in.CreditGrade == "D"), in.USCC.Normalized)
+	},
+}
+
+// ruleCreditReview holds a grade-C exporter's filings for manual review (ASSUMPTION: brief
+// §7.4's "enhanced" treatment; the grade comes from the exporter's credit events on the ledger).
+var ruleCreditReview = &Rule{
+	Code: "CREDIT_REVIEW", Severity: gateway.SeverityHold, Document: doc648, Clause: "§一(三) credit evaluation: enhanced review of low-credit exporters",
+	Pointers:  []string{"/exporter/uscc"},
+	MessageEn: "exporter %s has credit grade C: the filing awaits manual review", MessageZh: "出口企业 %s 信用等级为 C，申报转人工审核",
+	check: func(in *Input) []hit {
+		return when(in.CreditGrade == "C", in.USCC.Normalized)
 	},
 }
 
@@ -163,6 +174,7 @@ var ruleLookupUnavailable = &Rule{
 		add(in.LicenceErr, "export licence", "出口许可证", "/licenceNo")
 		add(in.MaintenanceErr, "maintenance record", "汽车维修电子健康档案", "/vehicle/vin")
 		add(in.DestinationErr, "destination standard", "目的国准入标准", "/destinationCountry")
+		add(in.CreditErr, "exporter credit", "出口企业信用", "/exporter/uscc")
 		return hits
 	},
 }

@@ -19,7 +19,7 @@ func builtinRulesets() []*Ruleset {
 		ruleMaintRollback, ruleMaintJump, ruleMaintStructural, ruleMaintAirbag, ruleMaintFloodFire, ruleMaintVINMismatch, ruleMaintNoRecords,
 	}
 	rules2026 := append(append([]*Rule{}, base...),
-		ruleLicenceData, ruleAfterSalesRequired, ruleAfterSalesMismatch, ruleModifiedUndeclared, ruleModifiedNotApproved)
+		ruleCreditReview, ruleLicenceData, ruleAfterSalesRequired, ruleAfterSalesMismatch, ruleModifiedUndeclared, ruleModifiedNotApproved)
 	return []*Ruleset{
 		{Version: "2024-03-01", Effective: "2024-03-01", Documents: []string{docNo6, doc25, docWMT}, Rules: base},
 		{Version: "2026-01-01", Effective: "2026-01-01", Documents: []string{docNo6, doc25, doc648, docWMT}, Rules: rules2026},

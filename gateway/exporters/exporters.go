@@ -102,18 +102,9 @@ func (s *Service) Credit(ctx context.Context, uscc string) (*Credit, error) {
 	if err != nil {
 		return nil, err
 	}
-	asOf := s.now().UTC().Truncate(24 * time.Hour)
-	model := make([]credit.Event, len(events))
-	for i, e := range events {
-		model[i] = credit.Event{ID: e.ID, Code: e.Code, OccurredAt: e.OccurredAt.Time(), Status: credit.Status(e.Status)}
-	}
-	facts := credit.Exporter{USCC: uscc}
-	if ex.FiledAt.Valid() {
-		facts.FirstFiledAt = ex.FiledAt.Time()
-	}
-	a := credit.Assess(s.table, facts, model, asOf)
+	a := s.assess(uscc, ex.FiledAt, events)
 	out := &Credit{USCC: uscc, Name: ex.Name, Score: a.Score, Grade: a.Grade, New: a.New, DHeld: a.DHeld,
-		ModelVersion: a.ModelVersion, AsOf: gateway.Date(asOf.Format(time.DateOnly)), Events: make([]Event, 0, len(events))}
+		ModelVersion: a.ModelVersion, AsOf: gateway.Date(a.AsOf.Format(time.DateOnly)), Events: make([]Event, 0, len(events))}
 	byID := make(map[string]gateway.CreditEvent, len(events))
 	for _, e := range events {
 		byID[e.ID] = e
@@ -125,6 +116,27 @@ func (s *Service) Credit(ctx context.Context, uscc string) (*Credit, error) {
 			DirectD: it.DirectD, Capped: it.Capped})
 	}
 	return out, nil
+}
+
+// Grade implements gateway.CreditSource: the exporter's grade today from its credit events.
+func (s *Service) Grade(ctx context.Context, uscc string, filedAt gateway.Date) (string, error) {
+	events, err := s.ledger.CreditEvents(ctx, uscc)
+	if err != nil {
+		return "", err
+	}
+	return string(s.assess(uscc, filedAt, events).Grade), nil
+}
+
+func (s *Service) assess(uscc string, filedAt gateway.Date, events []gateway.CreditEvent) credit.Assessment {
+	model := make([]credit.Event, len(events))
+	for i, e := range events {
+		model[i] = credit.Event{ID: e.ID, Code: e.Code, OccurredAt: e.OccurredAt.Time(), Status: credit.Status(e.Status)}
+	}
+	facts := credit.Exporter{USCC: uscc}
+	if filedAt.Valid() {
+		facts.FirstFiledAt = filedAt.Time()
+	}
+	return credit.Assess(s.table, facts, model, s.now().UTC().Truncate(24*time.Hour))
 }
 
 // Codes returns the event table in force (for reviewers and exporters).

@@ -52,6 +52,7 @@ type Service struct {
 	wake          chan struct{}
 	lookupTimeout time.Duration
 	reportKeys    *inspection.Registry
+	credit        gateway.CreditSource
 }
 
 // Option configures a Service.
@@ -71,6 +72,12 @@ func WithLookupTimeout(d time.Duration) Option { return func(s *Service) { s.loo
 // anchoring worker (RunAnchorer) commits it within seconds. Without it (the embedded
 // default) a filing is answered once its anchor is committed.
 func WithAsyncAnchoring() Option { return func(s *Service) { s.syncAnchor = false } }
+
+// WithCredit makes the exporter's credit grade part of the check (issue 6 §3): grade D
+// refuses new filings (EXPORTER_SUSPENDED), grade C holds them for review (CREDIT_REVIEW,
+// 2026-01-01 ruleset), and an unanswered grade holds them (LOOKUP_UNAVAILABLE). The grade is
+// asked at check time, so a change applies to filings after it, never to earlier decisions.
+func WithCredit(src gateway.CreditSource) Option { return func(s *Service) { s.credit = src } }
 
 // New returns a Service.
 func New(store gateway.Store, ledger gateway.Ledger, lookups gateway.Lookups, v *schemas.Validator, engine *compliance.Engine, opts ...Option) *Service {
@@ -146,6 +153,10 @@ func (s *Service) Check(ctx context.Context, body []byte) (*Check, error) {
 	}
 	lctx, cancel := context.WithTimeout(ctx, s.lookupTimeout)
 	in.LookupResult = *s.lookups.Lookup(lctx, req)
+	if s.credit != nil && in.Exporter != nil {
+		// After the registry answered: the grade needs the exporter's 备案 date (NEW rule).
+		in.CreditGrade, in.CreditErr = s.credit.Grade(lctx, in.Exporter.USCC, in.Exporter.FiledAt)
+	}
 	cancel()
 	results := s.engine.Evaluate(rs, in)
 	return &Check{

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ucx-export/ucx/fixtures"
 )
 
 const filedExporter = "91440300MA5GK7R3DQ" // fixtures/agencies/exporters.json, filed 2024-05-20
@@ -95,4 +97,48 @@ func TestCreditRecordAndExplain(t *testing.T) {
 	codes := s.do(http.MethodGet, "/v1/credit/codes", nil)
 	require.Equal(t, http.StatusOK, codes.Code)
 	assert.Contains(t, codes.Body.String(), `"version":"ucx-credit-2026.1"`)
+}
+
+// TestCreditGradeInFilings: the grade applies to filings checked after it changes — C holds
+// them for review, D refuses them; earlier decisions stay as they were.
+func TestCreditGradeInFilings(t *testing.T) {
+	s := newTestServer(t)
+	doc, err := fixtures.FS.ReadFile("filings/clean-m1-porsche-reexport-check-digit-warn.json") // exporter filedExporter
+	require.NoError(t, err)
+	check := func() (string, []string) {
+		w := s.post("/v1/filings?dryRun=true", doc)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		var r struct {
+			Decision string `json:"decision"`
+			Results  []struct {
+				Code string `json:"code"`
+			} `json:"results"`
+		}
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &r))
+		var codes []string
+		for _, x := range r.Results {
+			codes = append(codes, x.Code)
+		}
+		return r.Decision, codes
+	}
+	decision, _ := check()
+	require.Equal(t, "ACCEPTED", decision)
+	stored := s.post("/v1/filings", doc)
+	require.Equal(t, http.StatusCreated, stored.Code, stored.Body.String())
+
+	require.Equal(t, http.StatusCreated, s.post("/v1/exporters/"+filedExporter+"/credit-events", creditEvent("commerce", "E12", "2026-11-01")).Code)
+	decision, codes := check()
+	assert.Equal(t, "HELD", decision, "grade C")
+	assert.Contains(t, codes, "CREDIT_REVIEW")
+
+	require.Equal(t, http.StatusCreated, s.post("/v1/exporters/"+filedExporter+"/credit-events", creditEvent("commerce", "E07", "2026-11-02")).Code)
+	decision, codes = check()
+	assert.Equal(t, "REJECTED", decision, "grade D")
+	assert.Contains(t, codes, "EXPORTER_SUSPENDED")
+
+	var rec map[string]any
+	require.NoError(t, json.Unmarshal(stored.Body.Bytes(), &rec))
+	w := s.do(http.MethodGet, "/v1/filings/"+rec["filingId"].(string), nil)
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Contains(t, w.Body.String(), `"decision":"ACCEPTED"`, "not retroactive")
 }

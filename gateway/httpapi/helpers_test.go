@@ -74,11 +74,13 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 	}
 	keys, err := inspection.LoadRegistry(fixtures.FS, "agencies/inspection-agency-keys.json")
 	require.NoError(t, err)
-	svc := filings.New(store, client, sources, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }), filings.WithReportKeys(keys))
+	credits := exporters.New(client, sources.Exporters).WithClock(func() time.Time { return testNow })
+	svc := filings.New(store, client, sources, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }),
+		filings.WithReportKeys(keys), filings.WithCredit(credits))
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
 	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Deadlines: client, Ready: store.Ready, Logger: log,
 		Customs:   customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate),
-		Exporters: exporters.New(client, sources.Exporters).WithClock(func() time.Time { return testNow })}), store: store, ledger: ledger, dir: dir, watch: client}
+		Exporters: credits}), store: store, ledger: ledger, dir: dir, watch: client}
 }
 
 // do sends a request and returns the recorded response.
