@@ -79,6 +79,7 @@ type config struct {
 	LookupTimeout    time.Duration `json:"lookupTimeout"`
 	InspectionKeys   string        `json:"inspectionKeys"`
 	InspectionRate   float64       `json:"customsInspectionRate"`
+	GradeRates       string        `json:"customsGradeRates"`
 	SeedLicences     bool          `json:"seedLicences"`
 }
 
@@ -142,7 +143,8 @@ Flags (environment variable in brackets):
 	if err != nil {
 		return nil, fmt.Errorf("UCX_CUSTOMS_INSPECTION_RATE: %w", err)
 	}
-	fs.Float64Var(&c.InspectionRate, "customs-inspection-rate", rate, "share of declaration lines sent to physical inspection, sampled deterministically from the declaration (0..1; until exporter credit grades set it) [UCX_CUSTOMS_INSPECTION_RATE]")
+	fs.Float64Var(&c.InspectionRate, "customs-inspection-rate", rate, "share of declaration lines sent to physical inspection, sampled deterministically from the declaration (0..1), when the exporter's credit grade cannot be had [UCX_CUSTOMS_INSPECTION_RATE]")
+	fs.StringVar(&c.GradeRates, "customs-grade-rates", envOr("UCX_CUSTOMS_GRADE_RATES", "A=0.05,B=0.1,C=0.3,D=1"), "physical-inspection sampling rate by exporter credit grade, GRADE=RATE pairs (0..1) [UCX_CUSTOMS_GRADE_RATES]")
 	fs.StringVar(&c.LicenceSource, "licence-source", envOr("UCX_LICENCE_SOURCE", ""), "where the filing check reads export licences: fixtures, http (--licence-url) or ledger (the licence registry on the ledger); default: http when --licence-url is set, else fixtures [UCX_LICENCE_SOURCE]")
 	seed, err := strconv.ParseBool(envOr("UCX_SEED_LICENCES", "false"))
 	if err != nil {
@@ -188,6 +190,9 @@ Flags (environment variable in brackets):
 	}
 	if c.InspectionRate < 0 || c.InspectionRate > 1 {
 		return nil, fmt.Errorf("--customs-inspection-rate must be between 0 and 1")
+	}
+	if _, err := parseGradeRates(c.GradeRates); err != nil {
+		return nil, fmt.Errorf("--customs-grade-rates: %w", err)
 	}
 	if c.LookupTimeout <= 0 {
 		return nil, fmt.Errorf("--lookup-timeout must be positive")
@@ -274,7 +279,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return ledger.Ready(ctx)
 	}
-	clearance := customs.New(store, ledger, sources.Licences, svc, validator, cfg.InspectionRate)
+	gradeRates, _ := parseGradeRates(cfg.GradeRates) // checked in parseConfig
+	clearance := customs.New(store, ledger, sources.Licences, svc, validator, cfg.InspectionRate).WithCredit(credits, sources.Exporters, gradeRates)
 	api := httpapi.New(httpapi.Config{Filings: svc, Customs: clearance, Deadlines: ledger, Exporters: credits, Ledger: ledger, Logger: log, Ready: ready})
 	srv := &http.Server{
 		Handler:           api,
@@ -388,4 +394,21 @@ func openLedger(cfg *config) (*contract.Client, func(), error) {
 		return nil, nil, fmt.Errorf("open embedded ledger: %w", err)
 	}
 	return contract.New(chain, contract.WithInflight(embedded.Inflight)), func() { chain.Close() }, nil
+}
+
+// parseGradeRates reads "A=0.05,B=0.1,C=0.3,D=1": a sampling rate (0..1) per credit grade.
+func parseGradeRates(s string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, pair := range strings.Split(s, ",") {
+		g, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok || (g != "A" && g != "B" && g != "C" && g != "D") {
+			return nil, fmt.Errorf("%q is not GRADE=RATE with GRADE one of A, B, C, D", pair)
+		}
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 || r > 1 {
+			return nil, fmt.Errorf("%q: the rate must be a number from 0 to 1", pair)
+		}
+		out[g] = r
+	}
+	return out, nil
 }

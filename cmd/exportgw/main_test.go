@@ -38,6 +38,13 @@ func TestConfigFlagsAndEnv(t *testing.T) {
 
 	_, err = parseConfig([]string{"--report-max-age-days", "0"}, io.Discard)
 	assert.Error(t, err)
+	for _, bad := range []string{"A=2", "E=0.1", "A", "A=x", ""} {
+		_, err = parseConfig([]string{"--customs-grade-rates", bad}, io.Discard)
+		assert.Error(t, err, bad)
+	}
+	rates, err := parseGradeRates("A=0.05, D=1")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"A": 0.05, "D": 1}, rates)
 	var help bytes.Buffer
 	_, err = parseConfig([]string{"-h"}, &help)
 	assert.ErrorIs(t, err, flag.ErrHelp)

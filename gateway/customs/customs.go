@@ -56,11 +56,47 @@ type Service struct {
 	schemas  *schemas.Validator
 	rate     float64
 	now      func() time.Time
+
+	credit    gateway.CreditSource
+	exporters gateway.ExporterRegistry
+	rates     map[string]float64
 }
 
-// DefaultInspectionRate is the share of lines sent to physical inspection until exporter
-// credit grades exist (ASSUMPTION: 10 %, the brief's grade-B sampling rate).
+// DefaultInspectionRate is the share of lines sent to physical inspection when the exporter's
+// credit grade is not known (no credit source, or it did not answer) (ASSUMPTION: 10 %, the
+// brief's grade-B sampling rate).
 const DefaultInspectionRate = 0.10
+
+// DefaultGradeRates is the physical-inspection sampling rate by exporter credit grade
+// (ASSUMPTION after brief §7.4 and customs credit practice: A 5 %, B 10 %, C 30 %, D 100 %).
+var DefaultGradeRates = map[string]float64{"A": 0.05, "B": 0.10, "C": 0.30, "D": 1}
+
+// WithCredit sets the exporter's risk level to its credit grade and samples its lines at the
+// grade's rate (rates by grade; a grade missing from rates uses the base rate). A grade
+// that cannot be had leaves the risk level UNKNOWN and the base rate.
+func (s *Service) WithCredit(src gateway.CreditSource, exporters gateway.ExporterRegistry, rates map[string]float64) *Service {
+	s.credit, s.exporters, s.rates = src, exporters, rates
+	return s
+}
+
+// risk is the exporter's risk level and sampling rate for one declaration.
+func (s *Service) risk(ctx context.Context, uscc string) (level string, rate float64) {
+	if s.credit == nil {
+		return riskNormal, s.rate
+	}
+	ex, err := s.exporters.Exporter(ctx, uscc)
+	if err != nil {
+		return riskUnknown, s.rate
+	}
+	g, err := s.credit.Grade(ctx, uscc, ex.FiledAt)
+	if err != nil {
+		return riskUnknown, s.rate
+	}
+	if r, ok := s.rates[g]; ok {
+		return "GRADE_" + g, r
+	}
+	return "GRADE_" + g, s.rate
+}
 
 // New returns a Service; rate is the physical-inspection sampling rate (0..1).
 func New(store gateway.Store, ledger gateway.Ledger, licences gateway.LicenceSource, filings Filings, v *schemas.Validator, rate float64) *Service {
@@ -81,7 +117,8 @@ const (
 	CodeLookupUnavailable = "LOOKUP_UNAVAILABLE"
 	severityRefuse        = gateway.Refuse
 	severityHold          = gateway.Hold
-	riskNormal            = "NORMAL"
+	riskNormal            = "NORMAL"  // no credit source configured
+	riskUnknown           = "UNKNOWN" // the grade could not be had
 	documentCustoms       = "2024年第6号公告; 商贸发〔2024〕25号 (declaration matches vehicle and licence)"
 )
 
@@ -115,8 +152,11 @@ func (s *Service) Clear(ctx context.Context, body []byte) (*gateway.ClearanceRec
 		rec := &gateway.ClearanceRecord{DeclarationNo: d.DeclarationNo, DeclarationHash: "sha256:" + hex.EncodeToString(sum[:]),
 			Declaration: canon, CheckedAt: s.now().UTC().Truncate(time.Millisecond)}
 		lic, licErr := s.licences.Licence(ctx, d.LicenceNo)
+		level, rate := s.risk(ctx, d.ExporterUSCC)
 		for i, l := range d.Lines {
-			rec.Lines = append(rec.Lines, s.checkLine(ctx, &d, i, l, lic, licErr))
+			line := s.checkLine(ctx, &d, i, l, lic, licErr)
+			line.RiskLevel, line.PhysicalInspection = level, sampled(d.DeclarationNo, l.VIN, rate)
+			rec.Lines = append(rec.Lines, line)
 		}
 		err := s.store.SaveClearance(ctx, rec)
 		if gateway.ErrorCode(err) == gateway.ECONFLICT && attempt == 0 {
@@ -142,8 +182,7 @@ func (s *Service) Clearance(ctx context.Context, no string) (*gateway.ClearanceR
 }
 
 func (s *Service) checkLine(ctx context.Context, d *Declaration, i int, l Line, lic *gateway.Licence, licErr error) gateway.ClearanceLine {
-	out := gateway.ClearanceLine{VIN: l.VIN, HSCode: l.HSCode, Reasons: []gateway.RuleResult{}, RiskLevel: riskNormal,
-		PhysicalInspection: sampled(d.DeclarationNo, l.VIN, s.rate)}
+	out := gateway.ClearanceLine{VIN: l.VIN, HSCode: l.HSCode, Reasons: []gateway.RuleResult{}}
 	p := func(f string) string { return "/lines/" + itoa(i) + f }
 	add := func(sev, code string, pointers []string, en, zh string) {
 		out.Reasons = append(out.Reasons, gateway.RuleResult{Code: code, Severity: sev, Pointers: pointers, MessageEn: en, MessageZh: zh, Clause: documentCustoms})

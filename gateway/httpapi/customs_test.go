@@ -58,7 +58,7 @@ func TestCustomsClearance(t *testing.T) {
 	require.Equal(t, http.StatusCreated, status)
 	l := rec.Lines[0]
 	assert.Equal(t, gateway.Clear, l.Status, "%v", reasonCodes(l))
-	assert.Equal(t, "NORMAL", l.RiskLevel)
+	assert.Equal(t, "GRADE_B", l.RiskLevel, "the exporter's credit grade")
 	require.NotNil(t, l.Receipt, "the outcome is anchored")
 	assert.Regexp(t, `^sha256:[0-9a-f]{64}$`, rec.DeclarationHash)
 
@@ -109,4 +109,21 @@ func TestCustomsRefusals(t *testing.T) {
 	}
 	bad := s.post("/v1/customs/clearances", []byte(`{"declarationNo":"020220261000000001","declaredAt":"2026-03-12","exporterUscc":"91350100M000100Y43","licenceNo":"26-AB-000123","destinationCountry":"KZ","lines":[]}`))
 	assert.Equal(t, http.StatusUnprocessableEntity, bad.Code, "import flag 1 and no lines: schema")
+}
+
+// TestCustomsSamplingByGrade: a grade-D exporter's lines all go to physical inspection.
+func TestCustomsSamplingByGrade(t *testing.T) {
+	s := newTestServer(t)
+	decl, _ := declarationFor(t, "clean-m1-kz", "020220260000000201", "8703609000")
+	require.Equal(t, http.StatusCreated, s.post("/v1/filings", fixture(t, "clean-m1-kz")).Code)
+	_, before := clearance(t, s, decl)
+	assert.Equal(t, "GRADE_B", before.Lines[0].RiskLevel)
+	assert.False(t, before.Lines[0].PhysicalInspection, "this line is not in grade B's 10 % sample")
+	uscc := decl["exporterUscc"].(string)
+	w := s.post("/v1/exporters/"+uscc+"/credit-events", creditEvent("police", "E01", "2026-11-20"))
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	_, rec := clearance(t, s, decl)
+	require.Len(t, rec.Lines, 1)
+	assert.Equal(t, "GRADE_D", rec.Lines[0].RiskLevel)
+	assert.True(t, rec.Lines[0].PhysicalInspection, "grade D: 100 %")
 }

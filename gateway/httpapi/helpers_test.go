@@ -79,7 +79,7 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 		filings.WithReportKeys(keys), filings.WithCredit(credits))
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
 	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Deadlines: client, Ready: store.Ready, Logger: log,
-		Customs:   customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate),
+		Customs:   customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate).WithCredit(credits, sources.Exporters, customs.DefaultGradeRates),
 		Exporters: credits}), store: store, ledger: ledger, dir: dir, watch: client}
 }
 
