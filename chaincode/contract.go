@@ -18,6 +18,7 @@
 //	vstate~<VIN>          VehicleState JSON: the VIN's lifecycle facts (absent = status NEW)
 //	credit~<USCC>         number of the exporter's credit events (credit.go)
 //	credit~<USCC>~<seq>   CreditEvent JSON, seq zero-padded to 6 digits
+//	creditref~<USCC>~<code>~<ref>  ID of the AUTOMATIC credit event of code about ref
 //
 // Every event the contract writes must pass the lifecycle table (lifecycle.go) after its
 // validation and access checks; one it refuses is an ILLEGAL_TRANSITION error. Each written

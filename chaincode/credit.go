@@ -15,11 +15,17 @@ import (
 //	credit~<USCC>         number of credit events of the exporter (decimal)
 //	credit~<USCC>~<seq>   CreditEvent JSON, seq zero-padded to 6 digits, from 0
 //
-// An event's ID is <USCC>-<seq>. The scoring model lives in the gateway (gateway/credit);
+//	creditref~<USCC>~<code>~<ref>   the ID of the AUTOMATIC event of that code about ref
+//
+// An event's ID is <USCC>-<seq>. An AUTOMATIC event with a ref is recorded once: the same
+// code about the same ref again is a CONFLICT, so the gateway can retry after a crash. The scoring model lives in the gateway (gateway/credit);
 // the ledger holds the events, who recorded them and when, so every agency reads the same
 // history.
 func creditHeadKey(uscc string) string           { return "credit~" + uscc }
 func creditEventKey(uscc string, seq int) string { return fmt.Sprintf("credit~%s~%06d", uscc, seq) }
+func creditRefKey(uscc, code, ref string) string {
+	return "creditref~" + uscc + "~" + code + "~" + ref
+}
 
 // creditRecorder names the MSP that may record each credit event code; the codes and
 // recorders are gateway/credit's table (a test keeps the two equal).
@@ -126,6 +132,17 @@ func (c *Contract) RecordCreditEvent(ctx contractapi.TransactionContextInterface
 	if err := requireMSP(t.mspID, want, "record credit event "+in.Code); err != nil {
 		return nil, err
 	}
+	var refKey string
+	if in.Source == SourceAutomatic && in.Ref != "" {
+		refKey = creditRefKey(in.ExporterUSCC, in.Code, in.Ref)
+		prev, err := t.get(refKey)
+		if err != nil {
+			return nil, err
+		}
+		if prev != nil {
+			return nil, fail(CodeConflict, "%s about %s is already recorded as %s", in.Code, in.Ref, prev)
+		}
+	}
 	head, err := t.get(creditHeadKey(in.ExporterUSCC))
 	if err != nil {
 		return nil, err
@@ -141,6 +158,9 @@ func (c *Contract) RecordCreditEvent(ctx contractapi.TransactionContextInterface
 		return nil, err
 	}
 	t.put(creditHeadKey(in.ExporterUSCC), []byte(strconv.Itoa(n+1)))
+	if refKey != "" {
+		t.put(refKey, []byte(e.ID))
+	}
 	if err := t.commit(); err != nil {
 		return nil, err
 	}

@@ -25,6 +25,10 @@ func TestRecordCreditEvents(t *testing.T) {
 	assert.NotEmpty(t, e.TxID)
 	h.ok(police, "RecordCreditEvent", creditJSON(t, "E01", chaincode.SourceManual, hash("police confirmation")))
 	h.ok(commerce, "RecordCreditEvent", creditJSON(t, "E14", chaincode.SourceAutomatic, ""))
+	before := h.snapshot()
+	msg := h.fails(chaincode.CodeConflict, commerce, "RecordCreditEvent", creditJSON(t, "E14", chaincode.SourceAutomatic, ""))
+	assert.Contains(t, msg, uscc1+"-000002", "an automatic event about the same ref is recorded once")
+	assert.Equal(t, before, h.snapshot())
 
 	got := decode[[]chaincode.CreditEvent](t, h.ok(customs, "GetCreditEvents", uscc1))
 	require.Len(t, got, 3)

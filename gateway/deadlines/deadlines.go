@@ -225,6 +225,15 @@ func (w *Ledger) RecordPassed(ctx context.Context) (int, error) {
 			continue
 		}
 		d := v.Deadline
+		if d.Kind == gateway.DeadlineDeregistration {
+			// The credit event first: it is recorded once per vehicle (the ledger refuses a
+			// second one), so a crash before DEADLINE_PASSED is retried without a duplicate.
+			if err := w.recordOverdueCredit(ctx, d); gateway.ErrorCode(err) == gateway.EUNAVAILABLE {
+				return n, err
+			} else if err != nil {
+				w.log.Error("credit event E14 not recorded", "vin", d.VIN, "err", err)
+			}
+		}
 		data, _ := json.Marshal(d)
 		sum := sha256.Sum256(data)
 		ev, err := w.Ledger.RecordEvent(ctx, gateway.OrgCommerce, gateway.EventInput{VIN: d.VIN, Type: "DEADLINE_PASSED",
@@ -267,4 +276,38 @@ func (w *Ledger) WithClock(now func() time.Time) *Ledger { w.now = now; return w
 // List lists the watched deadlines (see the package function List).
 func (w *Ledger) List(ctx context.Context, state, agency string) ([]View, error) {
 	return List(ctx, w.store, state, agency, w.now())
+}
+
+// recordOverdueCredit records credit event E14 (deregistration not done within 2 months of
+// exit, brief §7.4) against the exporter of the vehicle's latest ACCEPTED filing on its
+// trace, automatically, about the VIN, on the day the deadline passed. Already recorded is
+// not an error; a vehicle without an accepted filing on its trace has no exporter to charge.
+func (w *Ledger) recordOverdueCredit(ctx context.Context, d gateway.Deadline) error {
+	uscc := ""
+	bookmark := ""
+	for {
+		p, err := w.Ledger.Trace(ctx, d.VIN, 0, bookmark)
+		if err != nil {
+			return err
+		}
+		for _, e := range p.Events {
+			if e.Type == "FILED" && e.Decision == gateway.Accepted {
+				uscc = e.ExporterUSCC
+			}
+		}
+		if p.NextBookmark == "" {
+			break
+		}
+		bookmark = p.NextBookmark
+	}
+	if uscc == "" {
+		w.log.Warn("deregistration overdue without an accepted filing on the trace", "vin", d.VIN)
+		return nil
+	}
+	_, err := w.Ledger.RecordCreditEvent(ctx, gateway.OrgCommerce, gateway.CreditEventInput{ExporterUSCC: uscc, Code: "E14",
+		OccurredAt: d.Due, Source: gateway.CreditAutomatic, Ref: d.VIN, Actor: "deadlines:" + d.Kind})
+	if gateway.ErrorCode(err) == gateway.ECONFLICT {
+		return nil
+	}
+	return err
 }
