@@ -1,7 +1,11 @@
 package chaincode_test
 
 import (
+	"encoding/json"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -70,4 +74,47 @@ func TestRecordCreditEventRefusals(t *testing.T) {
 	}
 	assert.Equal(t, before, h.snapshot(), "nothing written")
 	h.fails(chaincode.CodeInvalidArgument, commerce, "GetCreditEvents", "nope")
+}
+
+// FuzzRecordCreditEvent feeds arbitrary input to RecordCreditEvent: it never panics, a
+// failure carries a business code in a valid UTF-8 message and writes nothing, and a success
+// writes the event and the exporter's head (and, for an automatic event about a ref, its key).
+func FuzzRecordCreditEvent(f *testing.F) {
+	for i, s := range []string{
+		``, `{}`, `null`, `[]`, `{"code":1}`,
+		creditJSONFor("E12", chaincode.SourceManual, hash("x"), "r1"),
+		creditJSONFor("E12", chaincode.SourceManual, "", ""),
+		creditJSONFor("E14", chaincode.SourceAutomatic, "", "LSJA24U62JG269225"),
+		creditJSONFor("E01", chaincode.SourceManual, hash("y"), ""),
+		creditJSONFor("E99", "x\xff", "sha256:", "a b"),
+	} {
+		f.Add(s, uint8(i))
+	}
+	msps := []string{commerce, customs, police, "", "OtherMSP"}
+	f.Fuzz(func(t *testing.T, in string, who uint8) {
+		h := newHarness(t)
+		before := h.snapshot()
+		resp := h.invoke(msps[int(who)%len(msps)], "RecordCreditEvent", in)
+		if resp.Status != shim.OK {
+			require.True(t, utf8.ValidString(resp.Message), "message is not UTF-8: %q", resp.Message)
+			_, _, ok := chaincode.ParseError(resp.Message)
+			require.True(t, ok, "uncoded error %q", resp.Message)
+			require.Equal(t, before, h.snapshot(), "a refusal wrote state")
+			return
+		}
+		var e chaincode.CreditEvent
+		require.NoError(t, json.Unmarshal(resp.Payload, &e))
+		require.Equal(t, e.ExporterUSCC+"-000000", e.ID)
+		want := 2
+		if e.Source == chaincode.SourceAutomatic && e.Ref != "" {
+			want = 3
+		}
+		require.Len(t, h.snapshot(), want)
+	})
+}
+
+func creditJSONFor(code, source, evidence, ref string) string {
+	b, _ := json.Marshal(chaincode.CreditEventInput{ExporterUSCC: uscc1, Code: code, OccurredAt: "2026-02-20",
+		Source: source, EvidenceHash: evidence, Ref: ref, Actor: "officer-1"})
+	return string(b)
 }
