@@ -13,24 +13,23 @@ import (
 	"github.com/ucx-export/ucx/chaincode"
 )
 
-func creditJSON(t testing.TB, code, source, evidence string) string {
-	return toJSON(t, chaincode.CreditEventInput{ExporterUSCC: uscc1, Code: code, OccurredAt: "2026-02-20",
-		Source: source, EvidenceHash: evidence, Ref: "26-GD-000001", Actor: "officer-1"})
+func creditJSON(code, source, evidence string) string {
+	return creditJSONFor(code, source, evidence, "26-GD-000001")
 }
 
 func TestRecordCreditEvents(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	e := decode[chaincode.CreditEvent](t, h.ok(commerce, "RecordCreditEvent", creditJSON(t, "E12", chaincode.SourceManual, hash("talk minutes"))))
+	e := decode[chaincode.CreditEvent](t, h.ok(commerce, "RecordCreditEvent", creditJSON("E12", chaincode.SourceManual, hash("talk minutes"))))
 	assert.Equal(t, uscc1+"-000000", e.ID)
 	assert.Equal(t, "ACTIVE", e.Status)
 	assert.Equal(t, commerce, e.MSPID)
 	assert.Equal(t, "E12", e.Code)
 	assert.NotEmpty(t, e.TxID)
-	h.ok(police, "RecordCreditEvent", creditJSON(t, "E01", chaincode.SourceManual, hash("police confirmation")))
-	h.ok(commerce, "RecordCreditEvent", creditJSON(t, "E14", chaincode.SourceAutomatic, ""))
+	h.ok(police, "RecordCreditEvent", creditJSON("E01", chaincode.SourceManual, hash("police confirmation")))
+	h.ok(commerce, "RecordCreditEvent", creditJSON("E14", chaincode.SourceAutomatic, ""))
 	before := h.snapshot()
-	msg := h.fails(chaincode.CodeConflict, commerce, "RecordCreditEvent", creditJSON(t, "E14", chaincode.SourceAutomatic, ""))
+	msg := h.fails(chaincode.CodeConflict, commerce, "RecordCreditEvent", creditJSON("E14", chaincode.SourceAutomatic, ""))
 	assert.Contains(t, msg, uscc1+"-000002", "an automatic event about the same ref is recorded once")
 	assert.Equal(t, before, h.snapshot())
 

@@ -52,14 +52,15 @@ func getState(stub shim.ChaincodeStubInterface, key string) ([]byte, error) {
 	return b, nil
 }
 
-// readHead returns the number of events on a VIN's trace.
-func readHead(b []byte, vin string) (int, error) {
+// readHead reads a head counter: the number of events on a VIN's trace or in an exporter's
+// credit history (key names which, for the error).
+func readHead(b []byte, key string) (int, error) {
 	if b == nil {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(string(b))
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("corrupt trace head for %s", vin)
+		return 0, fmt.Errorf("corrupt head counter for %s", key)
 	}
 	return n, nil
 }

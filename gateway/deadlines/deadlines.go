@@ -3,8 +3,8 @@
 // validity until the vehicle is declared (§2.5), and deregistration within 2 months of exit
 // (§3.3). It observes the ledger writes that go through the gateway (a gateway.Ledger
 // decorator), lists the deadlines by status and agency, and records DEADLINE_PASSED on a
-// vehicle's trace once a deadline is overdue (the credit issue turns those into credit
-// events).
+// vehicle's trace once a deadline is overdue; an overdue deregistration also records credit
+// event E14 against the vehicle's exporter.
 package deadlines
 
 import (

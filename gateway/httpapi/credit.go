@@ -31,9 +31,8 @@ func (s *Server) postCreditEvent(c *gin.Context) error {
 	if err := decode.Strict(body, &req); err != nil {
 		return err
 	}
-	if gateway.MSPID(req.Org) == "" {
-		return gateway.Errorf(gateway.EINVALID, "org must be commerce, customs or police", "org 应为 commerce、customs 或 police").
-			WithDetails(gateway.Detail{Pointer: "/org", Code: gateway.EINVALID, Message: "unknown organisation", MessageZh: "未知机构"})
+	if err := checkOrg(req.Org); err != nil {
+		return err
 	}
 	ev, err := s.exporters.Record(c.Request.Context(), req.Org, gateway.CreditEventInput{
 		ExporterUSCC: c.Param("uscc"), Code: req.Code, OccurredAt: req.OccurredAt, Source: gateway.CreditManual,
