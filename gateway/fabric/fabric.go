@@ -164,15 +164,26 @@ func (t *Transport) contract(mspID string) (*client.Contract, error) {
 
 // Submit implements contract.Transport: endorse, order, wait for the commit. A transaction
 // that loses an MVCC race (another transaction changed what it read) is endorsed and
-// submitted again once.
+// submitted again once. One whose endorsements differ because the endorsing peers had not
+// all committed the latest block yet (they read different state) is endorsed again after a
+// short wait, up to endorseRetries times; nothing was ordered, so the retry is safe.
 func (t *Transport) Submit(ctx context.Context, mspID, fn string, args ...string) ([]byte, gateway.Receipt, error) {
 	c, err := t.contract(mspID)
 	if err != nil {
 		return nil, gateway.Receipt{}, err
 	}
-	for attempt := 0; ; attempt++ {
+	mvccRetried, mismatches := false, 0
+	for {
 		result, commit, err := c.SubmitAsyncWithContext(ctx, fn, client.WithArguments(args...))
 		if err != nil {
+			if payloadsDiffer(err) && mismatches < endorseRetries {
+				mismatches++
+				select {
+				case <-ctx.Done():
+				case <-time.After(time.Duration(mismatches) * 50 * time.Millisecond):
+				}
+				continue
+			}
 			return nil, gateway.Receipt{}, translate(err)
 		}
 		st, err := commit.StatusWithContext(ctx)
@@ -184,7 +195,8 @@ func (t *Transport) Submit(ctx context.Context, mspID, fn string, args ...string
 			t.receipts.Store(r.TxID, r)
 			return result, r, nil
 		}
-		if st.Code == peer.TxValidationCode_MVCC_READ_CONFLICT && attempt == 0 {
+		if st.Code == peer.TxValidationCode_MVCC_READ_CONFLICT && !mvccRetried {
+			mvccRetried = true
 			continue
 		}
 		return nil, gateway.Receipt{}, translate(&commitFailed{txID: st.TransactionID, code: st.Code})
@@ -268,6 +280,24 @@ type commitFailed struct {
 
 func (e *commitFailed) Error() string {
 	return fmt.Sprintf("transaction %s failed validation: %s", e.txID, e.code)
+}
+
+// endorseRetries bounds the endorsements retried for differing peer answers (payloadsDiffer).
+const endorseRetries = 3
+
+// payloadsDiffer reports an endorsement that failed because the peers' answers differed
+// ("ProposalResponsePayloads do not match"): one peer had not committed the latest block.
+func payloadsDiffer(err error) bool {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.Aborted {
+		return false
+	}
+	for _, d := range st.Details() {
+		if ed, ok := d.(interface{ GetMessage() string }); ok && strings.Contains(ed.GetMessage(), "ProposalResponsePayloads do not match") {
+			return true
+		}
+	}
+	return strings.Contains(st.Message(), "ProposalResponsePayloads do not match")
 }
 
 // translate is the one place Fabric errors become gateway errors: a chaincode business
