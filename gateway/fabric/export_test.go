@@ -3,5 +3,5 @@ package fabric
 // Translate exposes the error translation to the tests.
 var Translate = translate
 
-// PayloadsDiffer exposes the endorsement-mismatch test to the tests.
-var PayloadsDiffer = payloadsDiffer
+// EndorsementRefused exposes the refused-endorsement test to the tests.
+var EndorsementRefused = endorsementRefused

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -57,6 +58,8 @@ type Transport struct {
 	qscc      map[string]*client.Contract // MSP ID → system chaincode for block look-ups
 	channel   string
 	receipts  sync.Map // txID → gateway.Receipt (immutable once committed)
+	// committed is the highest block holding a transaction this transport committed.
+	committed atomic.Uint64
 }
 
 var _ contract.Transport = (*Transport)(nil)
@@ -164,24 +167,24 @@ func (t *Transport) contract(mspID string) (*client.Contract, error) {
 
 // Submit implements contract.Transport: endorse, order, wait for the commit. A transaction
 // that loses an MVCC race (another transaction changed what it read) is endorsed and
-// submitted again once. One whose endorsements differ because the endorsing peers had not
-// all committed the latest block yet (they read different state) is endorsed again after a
-// short wait, up to endorseRetries times; nothing was ordered, so the retry is safe.
+// submitted again once. The commit is awaited on the gateway's peer only, so another
+// organisation's endorsing peer may not hold our latest block yet and endorse from older
+// state: its answers differ from the others' ("ProposalResponsePayloads do not match"), or
+// it refuses what the newer state allows. A refused endorsement is therefore endorsed
+// again, once, after every organisation's peer holds the latest block this transport
+// committed; nothing was ordered, so the retry is safe, and a genuine refusal is refused
+// again.
 func (t *Transport) Submit(ctx context.Context, mspID, fn string, args ...string) ([]byte, gateway.Receipt, error) {
 	c, err := t.contract(mspID)
 	if err != nil {
 		return nil, gateway.Receipt{}, err
 	}
-	mvccRetried, mismatches := false, 0
+	mvccRetried, staleRetried := false, false
 	for {
 		result, commit, err := c.SubmitAsyncWithContext(ctx, fn, client.WithArguments(args...))
 		if err != nil {
-			if payloadsDiffer(err) && mismatches < endorseRetries {
-				mismatches++
-				select {
-				case <-ctx.Done():
-				case <-time.After(time.Duration(mismatches) * 50 * time.Millisecond):
-				}
+			if !staleRetried && endorsementRefused(err) && t.waitPeers(ctx, t.committed.Load()) == nil {
+				staleRetried = true
 				continue
 			}
 			return nil, gateway.Receipt{}, translate(err)
@@ -193,6 +196,8 @@ func (t *Transport) Submit(ctx context.Context, mspID, fn string, args ...string
 		if st.Successful {
 			r := gateway.Receipt{Ledger: gateway.LedgerFabric, TxID: st.TransactionID, Block: st.BlockNumber, Status: gateway.ReceiptCommitted}
 			t.receipts.Store(r.TxID, r)
+			for cur := t.committed.Load(); r.Block > cur && !t.committed.CompareAndSwap(cur, r.Block); cur = t.committed.Load() {
+			}
 			return result, r, nil
 		}
 		if st.Code == peer.TxValidationCode_MVCC_READ_CONFLICT && !mvccRetried {
@@ -282,22 +287,33 @@ func (e *commitFailed) Error() string {
 	return fmt.Sprintf("transaction %s failed validation: %s", e.txID, e.code)
 }
 
-// endorseRetries bounds the endorsements retried for differing peer answers (payloadsDiffer).
-const endorseRetries = 3
-
-// payloadsDiffer reports an endorsement that failed because the peers' answers differed
-// ("ProposalResponsePayloads do not match"): one peer had not committed the latest block.
-func payloadsDiffer(err error) bool {
+// endorsementRefused reports an endorsement the peers refused or disagreed on (gRPC Aborted:
+// a chaincode refusal, or answers that differ), as opposed to an outage.
+func endorsementRefused(err error) bool {
 	st, ok := status.FromError(err)
-	if !ok || st.Code() != codes.Aborted {
-		return false
-	}
-	for _, d := range st.Details() {
-		if ed, ok := d.(interface{ GetMessage() string }); ok && strings.Contains(ed.GetMessage(), "ProposalResponsePayloads do not match") {
-			return true
+	return ok && st.Code() == codes.Aborted
+}
+
+// waitPeers waits, up to 2 s, until every organisation's peer holds block (its height is
+// beyond it), asking each peer's query system chaincode for its chain height.
+func (t *Transport) waitPeers(ctx context.Context, block uint64) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	for msp, q := range t.qscc {
+		for {
+			data, err := q.EvaluateWithContext(ctx, "GetChainInfo", client.WithArguments(t.channel), client.WithEndorsingOrganizations(msp))
+			var info common.BlockchainInfo
+			if err == nil && proto.Unmarshal(data, &info) == nil && info.GetHeight() > block {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(20 * time.Millisecond):
+			}
 		}
 	}
-	return strings.Contains(st.Message(), "ProposalResponsePayloads do not match")
+	return nil
 }
 
 // translate is the one place Fabric errors become gateway errors: a chaincode business

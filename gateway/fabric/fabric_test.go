@@ -93,18 +93,18 @@ func TestTranslate(t *testing.T) {
 	}
 }
 
-// TestPayloadsDiffer: only an endorsement refused because the peers' answers differed is
-// retried; a chaincode refusal or an outage is not.
-func TestPayloadsDiffer(t *testing.T) {
+// TestEndorsementRefused: a refused or disagreeing endorsement is retried once the peers
+// caught up; an outage or any other error is not.
+func TestEndorsementRefused(t *testing.T) {
 	withDetail := func(code codes.Code, detail string) error {
 		st, err := status.New(code, "failed to collect enough transaction endorsements").WithDetails(&gateway.ErrorDetail{Address: "127.0.0.1:8051", MspId: "CustomsMSP", Message: detail})
 		require.NoError(t, err)
 		return st.Err()
 	}
-	assert.True(t, fabric.PayloadsDiffer(withDetail(codes.Aborted, "ProposalResponsePayloads do not match")))
-	assert.False(t, fabric.PayloadsDiffer(withDetail(codes.Aborted, "chaincode response 500, FORBIDDEN: x")))
-	assert.False(t, fabric.PayloadsDiffer(withDetail(codes.Unavailable, "ProposalResponsePayloads do not match")))
-	assert.False(t, fabric.PayloadsDiffer(errors.New("ProposalResponsePayloads do not match")))
+	assert.True(t, fabric.EndorsementRefused(withDetail(codes.Aborted, "ProposalResponsePayloads do not match")))
+	assert.True(t, fabric.EndorsementRefused(withDetail(codes.Aborted, "chaincode response 500, ILLEGAL_TRANSITION: x")))
+	assert.False(t, fabric.EndorsementRefused(withDetail(codes.Unavailable, "connection refused")))
+	assert.False(t, fabric.EndorsementRefused(errors.New("ProposalResponsePayloads do not match")))
 }
 
 func benchNetwork(b *testing.B) *fabric.Transport { return network(b) }
