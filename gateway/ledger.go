@@ -195,3 +195,33 @@ type CreditEvent struct {
 	Timestamp    string   `json:"timestamp"`
 	Receipt      *Receipt `json:"receipt,omitempty"`
 }
+
+// Kinds of credit change: every credit write on the ledger appends one change to the
+// ledger's credit change feed, in commit order (issue 6 §6).
+const (
+	ChangeEventRecorded     = "EVENT_RECORDED"     // a credit event was recorded (ref: event ID)
+	ChangeObjectionFiled    = "OBJECTION_FILED"    // an exporter objected to an event (ref: case ID)
+	ChangeRepairFiled       = "REPAIR_FILED"       // an exporter applied for credit repair (ref: case ID)
+	ChangeCaseExtended      = "CASE_EXTENDED"      // commerce extended a case's time limit once (ref: case ID)
+	ChangeCaseDecided       = "CASE_DECIDED"       // commerce decided an objection or repair (ref: case ID)
+	ChangeExporterSuspended = "EXPORTER_SUSPENDED" // commerce suspended the exporter (ref: exporter USCC)
+	ChangeExporterReinstate = "EXPORTER_REINSTATED"
+)
+
+// CreditChange is one entry of the ledger's credit change feed. Seq is the feed position,
+// from 1, without gaps; a cursor is the Seq of the last change read.
+type CreditChange struct {
+	Seq          uint64 `json:"seq"`
+	ExporterUSCC string `json:"exporterUscc"`
+	Kind         string `json:"kind"`
+	// Ref: the credit event, case or exporter the change is about.
+	Ref       string `json:"ref"`
+	TxID      string `json:"txId"`
+	Timestamp string `json:"timestamp"`
+}
+
+// CreditFeed reads the credit change feed: up to limit changes with Seq > after, in order
+// (none when the reader is up to date).
+type CreditFeed interface {
+	CreditChanges(ctx context.Context, after uint64, limit int) ([]CreditChange, error)
+}
