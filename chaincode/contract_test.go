@@ -310,6 +310,8 @@ func TestEvaluateTransactions(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"GetTrace": "EVALUATE", "GetFiling": "EVALUATE", "GetLicence": "EVALUATE", "LicenceForVIN": "EVALUATE", "WhoAmI": "EVALUATE",
 		"GetVehicleState": "EVALUATE", "GetCreditEvents": "EVALUATE", "RecordCreditEvent": "SUBMIT",
+		"GetCreditFile": "EVALUATE", "GetCreditChanges": "EVALUATE", "FileCreditCase": "SUBMIT", "ExtendCreditCase": "SUBMIT",
+		"DecideCreditCase": "SUBMIT", "SetExporterStatus": "SUBMIT",
 		"RecordFiling": "SUBMIT", "RecordEvent": "SUBMIT", "RecordBatch": "SUBMIT", "IssueLicence": "SUBMIT", "RevokeLicence": "SUBMIT",
 	}, tags)
 }

@@ -27,21 +27,26 @@ func creditRefKey(uscc, code, ref string) string {
 	return "creditref~" + uscc + "~" + code + "~" + ref
 }
 
-// creditRecorder names the MSP that may record each credit event code; the codes and
-// recorders are gateway/credit's table (a test keeps the two equal).
-var creditRecorder = map[string]string{
-	"E01": MSPPolice, "E02": MSPCommerce, "E03": MSPCustoms, "E04": MSPCommerce, "E05": MSPCommerce,
-	"E06": MSPPolice, "E07": MSPCommerce, "E08": MSPCommerce, "E09": MSPCommerce, "E10": MSPCommerce,
-	"E11": MSPCommerce, "E12": MSPCommerce, "E13": MSPCustoms, "E14": MSPCommerce, "E15": MSPCustoms,
-	"E16": MSPCommerce, "E17": MSPCommerce,
-	"B01": MSPCommerce, "B02": MSPCommerce, "B03": MSPCustoms, "B04": MSPCommerce,
+// creditRules names, for each credit event code, the MSP that may record it and its points
+// (0 for direct-D events); the codes, recorders and points are gateway/credit's table (a test
+// keeps the two equal). The points bound a PARTIAL objection decision.
+var creditRules = map[string]struct {
+	msp    string
+	points int
+}{
+	"E01": {MSPPolice, 0}, "E02": {MSPCommerce, 0}, "E03": {MSPCustoms, 0}, "E04": {MSPCommerce, 30},
+	"E05": {MSPCommerce, 25}, "E06": {MSPPolice, 25}, "E07": {MSPCommerce, 20}, "E08": {MSPCommerce, 20},
+	"E09": {MSPCommerce, 15}, "E10": {MSPCommerce, 15}, "E11": {MSPCommerce, 10}, "E12": {MSPCommerce, 10},
+	"E13": {MSPCustoms, 10}, "E14": {MSPCommerce, 5}, "E15": {MSPCustoms, 5}, "E16": {MSPCommerce, 2},
+	"E17": {MSPCommerce, 3},
+	"B01": {MSPCommerce, 5}, "B02": {MSPCommerce, 2}, "B03": {MSPCustoms, 5}, "B04": {MSPCommerce, 3},
 }
 
-// CreditRecorder returns the MSP ID allowed to record a credit event code; ok is false for
-// an unknown code.
-func CreditRecorder(code string) (mspID string, ok bool) {
-	mspID, ok = creditRecorder[code]
-	return mspID, ok
+// CreditRecorder returns the MSP ID allowed to record a credit event code and the code's
+// points; ok is false for an unknown code.
+func CreditRecorder(code string) (mspID string, points int, ok bool) {
+	r, ok := creditRules[code]
+	return r.msp, r.points, ok
 }
 
 // Credit event sources.
@@ -75,8 +80,11 @@ type CreditEvent struct {
 	EvidenceHash string `json:"evidenceHash,omitempty" metadata:",optional"`
 	Ref          string `json:"ref,omitempty" metadata:",optional"`
 	Actor        string `json:"actor"`
-	// Status: ACTIVE when recorded (objection and repair change it, issue 6 §5).
-	Status    string `json:"status"`
+	// Status: ACTIVE when recorded; objections and repair change it (FileCreditCase,
+	// DecideCreditCase): DISPUTED, REVOKED, REPAIRED.
+	Status string `json:"status"`
+	// Points: the points a PARTIAL objection decision left (0: the code's points).
+	Points    int    `json:"points,omitempty" metadata:",optional"`
 	MSPID     string `json:"mspId"`
 	TxID      string `json:"txId"`
 	Timestamp string `json:"timestamp"`
@@ -102,7 +110,7 @@ func (c *Contract) RecordCreditEvent(ctx contractapi.TransactionContextInterface
 	if err := checkUSCC("exporterUscc", in.ExporterUSCC); err != nil {
 		return nil, err
 	}
-	want, ok := CreditRecorder(in.Code)
+	want, _, ok := CreditRecorder(in.Code)
 	if !ok {
 		return nil, fail(CodeInvalidArgument, "code: unknown credit event code")
 	}
@@ -161,6 +169,9 @@ func (c *Contract) RecordCreditEvent(ctx contractapi.TransactionContextInterface
 	if refKey != "" {
 		t.put(refKey, []byte(e.ID))
 	}
+	if err := t.appendChange(in.ExporterUSCC, ChangeEventRecorded, e.ID); err != nil {
+		return nil, err
+	}
 	if err := t.commit(); err != nil {
 		return nil, err
 	}
@@ -184,13 +195,9 @@ func (c *Contract) GetCreditEvents(ctx contractapi.TransactionContextInterface, 
 	}
 	out := make([]*CreditEvent, 0, min(n, MaxCreditEvents))
 	for seq := max(0, n-MaxCreditEvents); seq < n; seq++ {
-		b, err := getState(stub, creditEventKey(uscc, seq))
-		if err != nil {
-			return nil, err
-		}
 		var e CreditEvent
-		if b == nil || json.Unmarshal(b, &e) != nil {
-			return nil, fmt.Errorf("credit history of %s: event %d missing or corrupt", uscc, seq)
+		if err := getJSON(stub, creditEventKey(uscc, seq), &e); err != nil {
+			return nil, err
 		}
 		out = append(out, &e)
 	}

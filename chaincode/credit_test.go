@@ -77,7 +77,8 @@ func TestRecordCreditEventRefusals(t *testing.T) {
 
 // FuzzRecordCreditEvent feeds arbitrary input to RecordCreditEvent: it never panics, a
 // failure carries a business code in a valid UTF-8 message and writes nothing, and a success
-// writes the event and the exporter's head (and, for an automatic event about a ref, its key).
+// writes the event, the exporter's head and a feed entry with the feed's head (and, for an
+// automatic event about a ref, its key).
 func FuzzRecordCreditEvent(f *testing.F) {
 	for i, s := range []string{
 		``, `{}`, `null`, `[]`, `{"code":1}`,
@@ -104,9 +105,9 @@ func FuzzRecordCreditEvent(f *testing.F) {
 		var e chaincode.CreditEvent
 		require.NoError(t, json.Unmarshal(resp.Payload, &e))
 		require.Equal(t, e.ExporterUSCC+"-000000", e.ID)
-		want := 2
+		want := 4
 		if e.Source == chaincode.SourceAutomatic && e.Ref != "" {
-			want = 3
+			want = 5
 		}
 		require.Len(t, h.snapshot(), want)
 	})

@@ -283,15 +283,17 @@ func TestRulesDocListsTheTable(t *testing.T) {
 	}
 }
 
-// TestLedgerAgreesWithTable: the chaincode lets exactly the table's recorder record each code.
+// TestLedgerAgreesWithTable: the chaincode lets exactly the table's recorder record each code,
+// and bounds PARTIAL decisions by the table's points.
 func TestLedgerAgreesWithTable(t *testing.T) {
 	for code, r := range Table2026.Rules {
-		msp, ok := chaincode.CreditRecorder(code)
+		msp, points, ok := chaincode.CreditRecorder(code)
 		require.True(t, ok, "%s is unknown to the chaincode", code)
 		assert.Equal(t, gateway.MSPID(r.Recorder), msp, code)
+		assert.Equal(t, r.Points, points, code)
 	}
 	for _, code := range []string{"E00", "E18", "B05", "X01"} {
-		_, ok := chaincode.CreditRecorder(code)
+		_, _, ok := chaincode.CreditRecorder(code)
 		assert.False(t, ok, code)
 	}
 }
