@@ -152,8 +152,20 @@ type Ledger interface {
 	// RecordCreditEvent records an exporter credit event as org (its MSP must be the code's
 	// recorder, gateway/credit's table).
 	RecordCreditEvent(ctx context.Context, org string, e CreditEventInput) (*CreditEvent, error)
-	// CreditEvents returns an exporter's credit events in the order recorded (none when new).
-	CreditEvents(ctx context.Context, uscc string) ([]CreditEvent, error)
+	// CreditFile returns an exporter's credit events and cases in the order recorded (none
+	// when new) and its suspension status, in one read.
+	CreditFile(ctx context.Context, uscc string) (*CreditFile, error)
+	// FileCreditCase files an exporter's objection to a credit event or its application to
+	// repair one (as commerce, for the exporter); an objection disputes the event.
+	FileCreditCase(ctx context.Context, in CreditCaseInput) (*CreditCase, error)
+	// ExtendCreditCase extends an open case's time limit once, as commerce.
+	ExtendCreditCase(ctx context.Context, in CaseExtensionInput) (*CreditCase, error)
+	// DecideCreditCase records commerce's decision on an open case and sets the event's status.
+	DecideCreditCase(ctx context.Context, in CaseDecisionInput) (*CreditCase, error)
+	// SetExporterStatus suspends or reinstates an exporter, as commerce.
+	SetExporterStatus(ctx context.Context, in ExporterStatusInput) (*ExporterStatus, error)
+	// CreditFeed: the credit change feed (every write above appends one change).
+	CreditFeed
 	// Ready reports whether the ledger can serve requests.
 	Ready(ctx context.Context) error
 }
@@ -180,20 +192,135 @@ type CreditEventInput struct {
 
 // CreditEvent is a credit event on the ledger.
 type CreditEvent struct {
-	ID           string   `json:"id"`
-	Seq          int      `json:"seq"`
+	ID           string `json:"id"`
+	Seq          int    `json:"seq"`
+	ExporterUSCC string `json:"exporterUscc"`
+	Code         string `json:"code"`
+	OccurredAt   Date   `json:"occurredAt"`
+	Source       string `json:"source"`
+	EvidenceHash string `json:"evidenceHash,omitempty"`
+	Ref          string `json:"ref,omitempty"`
+	Actor        string `json:"actor"`
+	// Status: ACTIVE, DISPUTED (objected to), REVOKED (objection upheld), REPAIRED.
+	Status string `json:"status"`
+	// Points: the points a PARTIAL objection decision left (0: the code's points).
+	Points    int      `json:"points,omitempty"`
+	MSPID     string   `json:"mspId"`
+	TxID      string   `json:"txId"`
+	Timestamp string   `json:"timestamp"`
+	Receipt   *Receipt `json:"receipt,omitempty"`
+}
+
+// Credit case kinds, statuses and decision outcomes; exporter statuses.
+const (
+	CaseObjection = "OBJECTION" // 异议
+	CaseRepair    = "REPAIR"    // 信用修复
+
+	CaseOpen    = "OPEN"
+	CaseDecided = "DECIDED"
+
+	OutcomeUpheld   = "UPHELD"
+	OutcomePartial  = "PARTIAL" // objections only: the event's points are lowered
+	OutcomeRejected = "REJECTED"
+
+	ExporterActive    = "ACTIVE"
+	ExporterSuspended = "SUSPENDED"
+)
+
+// CreditCaseInput is an objection or a repair application to file.
+type CreditCaseInput struct {
+	Kind           string `json:"kind"`
+	EventID        string `json:"eventId"`
+	EvidenceHash   string `json:"evidenceHash"`
+	CommitmentHash string `json:"commitmentHash,omitempty"` // the signed credit commitment (REPAIR)
+	Actor          string `json:"actor"`
+}
+
+// CaseExtensionInput extends an open case's time limit once.
+type CaseExtensionInput struct {
+	CaseID string `json:"caseId"`
+	Reason string `json:"reason"`
+	Actor  string `json:"actor"`
+}
+
+// CaseDecisionInput is commerce's decision on a case.
+type CaseDecisionInput struct {
+	CaseID       string `json:"caseId"`
+	Outcome      string `json:"outcome"`
+	Points       int    `json:"points,omitempty"`
+	Reviewer     string `json:"reviewer"`
+	Reason       string `json:"reason"`
+	EvidenceHash string `json:"evidenceHash"`
+}
+
+// CaseExtension is a case's one extension.
+type CaseExtension struct {
+	Reason    string `json:"reason"`
+	Actor     string `json:"actor"`
+	TxID      string `json:"txId"`
+	Timestamp string `json:"timestamp"`
+}
+
+// CaseDecision is the decision recorded on a case.
+type CaseDecision struct {
+	Outcome      string `json:"outcome"`
+	Points       int    `json:"points,omitempty"`
+	Reviewer     string `json:"reviewer"`
+	Reason       string `json:"reason"`
+	EvidenceHash string `json:"evidenceHash"`
+	EventStatus  string `json:"eventStatus"`
+	TxID         string `json:"txId"`
+	Timestamp    string `json:"timestamp"`
+}
+
+// CreditCase is an objection or repair application on the ledger.
+type CreditCase struct {
+	ID             string         `json:"id"`
+	Seq            int            `json:"seq"`
+	Kind           string         `json:"kind"`
+	ExporterUSCC   string         `json:"exporterUscc"`
+	EventID        string         `json:"eventId"`
+	EventCode      string         `json:"eventCode"`
+	EvidenceHash   string         `json:"evidenceHash"`
+	CommitmentHash string         `json:"commitmentHash,omitempty"`
+	Actor          string         `json:"actor"`
+	Status         string         `json:"status"`
+	MSPID          string         `json:"mspId"`
+	TxID           string         `json:"txId"`
+	Timestamp      string         `json:"timestamp"`
+	Extension      *CaseExtension `json:"extension,omitempty"`
+	Decision       *CaseDecision  `json:"decision,omitempty"`
+	Receipt        *Receipt       `json:"receipt,omitempty"`
+}
+
+// ExporterStatusInput suspends (SUSPENDED) or reinstates (ACTIVE) an exporter.
+type ExporterStatusInput struct {
+	ExporterUSCC string `json:"exporterUscc"`
+	Status       string `json:"status"`
+	Reason       string `json:"reason"`
+	EvidenceHash string `json:"evidenceHash"`
+	Actor        string `json:"actor"`
+}
+
+// ExporterStatus is commerce's latest suspension or reinstatement of an exporter.
+type ExporterStatus struct {
 	ExporterUSCC string   `json:"exporterUscc"`
-	Code         string   `json:"code"`
-	OccurredAt   Date     `json:"occurredAt"`
-	Source       string   `json:"source"`
-	EvidenceHash string   `json:"evidenceHash,omitempty"`
-	Ref          string   `json:"ref,omitempty"`
-	Actor        string   `json:"actor"`
 	Status       string   `json:"status"`
+	Reason       string   `json:"reason"`
+	EvidenceHash string   `json:"evidenceHash"`
+	Actor        string   `json:"actor"`
 	MSPID        string   `json:"mspId"`
 	TxID         string   `json:"txId"`
 	Timestamp    string   `json:"timestamp"`
 	Receipt      *Receipt `json:"receipt,omitempty"`
+}
+
+// CreditFile is what the ledger holds on an exporter's credit.
+type CreditFile struct {
+	ExporterUSCC string          `json:"exporterUscc"`
+	Events       []CreditEvent   `json:"events"`
+	Cases        []CreditCase    `json:"cases"`
+	Status       *ExporterStatus `json:"status,omitempty"`
 }
 
 // Kinds of credit change: every credit write on the ledger appends one change to the

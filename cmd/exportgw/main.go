@@ -34,6 +34,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/agencyhttp"
 	"github.com/ucx-export/ucx/gateway/compliance"
 	"github.com/ucx-export/ucx/gateway/contract"
+	"github.com/ucx-export/ucx/gateway/credit"
 	"github.com/ucx-export/ucx/gateway/customs"
 	"github.com/ucx-export/ucx/gateway/deadlines"
 	"github.com/ucx-export/ucx/gateway/embedded"
@@ -80,6 +81,7 @@ type config struct {
 	InspectionKeys   string        `json:"inspectionKeys"`
 	InspectionRate   float64       `json:"customsInspectionRate"`
 	GradeRates       string        `json:"customsGradeRates"`
+	CreditCalendar   string        `json:"creditCalendar"`
 	SeedLicences     bool          `json:"seedLicences"`
 }
 
@@ -145,6 +147,7 @@ Flags (environment variable in brackets):
 	}
 	fs.Float64Var(&c.InspectionRate, "customs-inspection-rate", rate, "share of declaration lines sent to physical inspection, sampled deterministically from the declaration (0..1), when the exporter's credit grade cannot be had [UCX_CUSTOMS_INSPECTION_RATE]")
 	fs.StringVar(&c.GradeRates, "customs-grade-rates", envOr("UCX_CUSTOMS_GRADE_RATES", "A=0.05,B=0.1,C=0.3,D=1"), "physical-inspection sampling rate by exporter credit grade, GRADE=RATE pairs (0..1) [UCX_CUSTOMS_GRADE_RATES]")
+	fs.StringVar(&c.CreditCalendar, "credit-calendar", envOr("UCX_CREDIT_CALENDAR", ""), "JSON file {\"holidays\":[…],\"workdays\":[…]} of the working-day calendar that objection and repair time limits count in; empty: the built-in 2026 calendar of China [UCX_CREDIT_CALENDAR]")
 	fs.StringVar(&c.LicenceSource, "licence-source", envOr("UCX_LICENCE_SOURCE", ""), "where the filing check reads export licences: fixtures, http (--licence-url) or ledger (the licence registry on the ledger); default: http when --licence-url is set, else fixtures [UCX_LICENCE_SOURCE]")
 	seed, err := strconv.ParseBool(envOr("UCX_SEED_LICENCES", "false"))
 	if err != nil {
@@ -257,6 +260,17 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	credits := exporters.New(ledger, sources.Exporters)
+	if cfg.CreditCalendar != "" {
+		data, err := os.ReadFile(cfg.CreditCalendar)
+		if err != nil {
+			return err
+		}
+		cal, err := credit.ParseCalendar(data)
+		if err != nil {
+			return fmt.Errorf("--credit-calendar: %w", err)
+		}
+		credits.WithCalendar(cal)
+	}
 	opts = append(opts, filings.WithLookupTimeout(cfg.LookupTimeout), filings.WithLogger(log), filings.WithReportKeys(keys), filings.WithCredit(credits))
 	svc := filings.New(store, ledger, lookups, validator, compliance.New(engineCfg), opts...)
 

@@ -225,12 +225,72 @@ func (c *Client) RecordCreditEvent(ctx context.Context, org string, e gateway.Cr
 	return &out, nil
 }
 
-// CreditEvents implements gateway.Ledger.
-func (c *Client) CreditEvents(ctx context.Context, uscc string) ([]gateway.CreditEvent, error) {
-	data, err := c.t.Evaluate(ctx, gateway.MSPCommerce, "GetCreditEvents", uscc)
+// CreditFile implements gateway.Ledger.
+func (c *Client) CreditFile(ctx context.Context, uscc string) (*gateway.CreditFile, error) {
+	data, err := c.t.Evaluate(ctx, gateway.MSPCommerce, "GetCreditFile", uscc)
 	if err != nil {
 		return nil, err
 	}
-	out := []gateway.CreditEvent{}
+	out := &gateway.CreditFile{}
+	if err := decode(data, out); err != nil {
+		return nil, err
+	}
+	if out.Events == nil {
+		out.Events = []gateway.CreditEvent{}
+	}
+	if out.Cases == nil {
+		out.Cases = []gateway.CreditCase{}
+	}
+	return out, nil
+}
+
+// submitCredit submits one of commerce's credit writes taking a JSON argument and decodes
+// the answer, with the receipt, into out.
+func submitCredit[T any](ctx context.Context, c *Client, fn string, in any, receipt func(*T) **gateway.Receipt) (*T, error) {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	data, r, err := c.t.Submit(ctx, gateway.MSPCommerce, fn, string(body))
+	if err != nil {
+		return nil, err
+	}
+	out := new(T)
+	if err := decode(data, out); err != nil {
+		return nil, err
+	}
+	*receipt(out) = &r
+	return out, nil
+}
+
+func caseReceipt(c *gateway.CreditCase) **gateway.Receipt { return &c.Receipt }
+
+// FileCreditCase implements gateway.Ledger.
+func (c *Client) FileCreditCase(ctx context.Context, in gateway.CreditCaseInput) (*gateway.CreditCase, error) {
+	return submitCredit(ctx, c, "FileCreditCase", in, caseReceipt)
+}
+
+// ExtendCreditCase implements gateway.Ledger.
+func (c *Client) ExtendCreditCase(ctx context.Context, in gateway.CaseExtensionInput) (*gateway.CreditCase, error) {
+	return submitCredit(ctx, c, "ExtendCreditCase", in, caseReceipt)
+}
+
+// DecideCreditCase implements gateway.Ledger.
+func (c *Client) DecideCreditCase(ctx context.Context, in gateway.CaseDecisionInput) (*gateway.CreditCase, error) {
+	return submitCredit(ctx, c, "DecideCreditCase", in, caseReceipt)
+}
+
+// SetExporterStatus implements gateway.Ledger.
+func (c *Client) SetExporterStatus(ctx context.Context, in gateway.ExporterStatusInput) (*gateway.ExporterStatus, error) {
+	return submitCredit(ctx, c, "SetExporterStatus", in, func(s *gateway.ExporterStatus) **gateway.Receipt { return &s.Receipt })
+}
+
+// CreditChanges implements gateway.CreditFeed.
+func (c *Client) CreditChanges(ctx context.Context, after uint64, limit int) ([]gateway.CreditChange, error) {
+	data, err := c.t.Evaluate(ctx, gateway.MSPCommerce, "GetCreditChanges", strconv.FormatUint(after, 10), strconv.Itoa(limit))
+	if err != nil {
+		return nil, err
+	}
+	out := []gateway.CreditChange{}
 	return out, decode(data, &out)
 }

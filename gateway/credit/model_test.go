@@ -297,3 +297,16 @@ func TestLedgerAgreesWithTable(t *testing.T) {
 		assert.False(t, ok, code)
 	}
 }
+
+// TestParseCalendar: a calendar file gives holidays and worked weekend days; mistakes are
+// refused.
+func TestParseCalendar(t *testing.T) {
+	cal, err := ParseCalendar([]byte(`{"holidays":["2027-01-01"],"workdays":["2027-02-06"]}`))
+	require.NoError(t, err)
+	assert.False(t, cal.Working(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)), "a holiday")
+	assert.True(t, cal.Working(time.Date(2027, 2, 6, 0, 0, 0, 0, time.UTC)), "a Saturday worked")
+	for _, bad := range []string{`{"holidays":["2027-02-30"]}`, `{"holiday":[]}`, `{"holidays":["2027-01-02"],"workdays":["2027-01-02"]}`, `[`} {
+		_, err := ParseCalendar([]byte(bad))
+		assert.Error(t, err, bad)
+	}
+}

@@ -1,6 +1,11 @@
 package credit
 
-import "time"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // RepairWaitMonths is the minimum time before an event may be repaired (信用修复), by tier
 // (brief §7.4, after the NDRC minimum periods and the GACC 6-month/1-year waits). Minor events
@@ -58,4 +63,37 @@ func (c Calendar) AddWorkingDays(start time.Time, n int) time.Time {
 		}
 	}
 	return d
+}
+
+// ParseCalendar reads a calendar from JSON {"holidays": ["2027-01-01", …], "workdays":
+// ["2027-02-07", …]} (workdays: weekend days worked, 调休). Unknown members, malformed dates
+// and a day in both lists are errors.
+func ParseCalendar(data []byte) (Calendar, error) {
+	var in struct {
+		Holidays []string `json:"holidays"`
+		Workdays []string `json:"workdays"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return Calendar{}, fmt.Errorf("calendar: %w", err)
+	}
+	cal := Calendar{Holidays: map[string]bool{}, Workdays: map[string]bool{}}
+	for _, l := range []struct {
+		days []string
+		into map[string]bool
+	}{{in.Holidays, cal.Holidays}, {in.Workdays, cal.Workdays}} {
+		for _, d := range l.days {
+			if t, err := time.Parse(time.DateOnly, d); err != nil || t.Format(time.DateOnly) != d {
+				return Calendar{}, fmt.Errorf("calendar: %q is not a date YYYY-MM-DD", d)
+			}
+			l.into[d] = true
+		}
+	}
+	for d := range cal.Workdays {
+		if cal.Holidays[d] {
+			return Calendar{}, fmt.Errorf("calendar: %s is both a holiday and a workday", d)
+		}
+	}
+	return cal, nil
 }

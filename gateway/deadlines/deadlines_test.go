@@ -43,8 +43,9 @@ func TestDeregistrationOverdueCharges(t *testing.T) {
 	n, err := w.RecordPassed(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
-	events, err := w.CreditEvents(ctx, uscc)
+	file, err := w.CreditFile(ctx, uscc)
 	require.NoError(t, err)
+	events := file.Events
 	require.Len(t, events, 1)
 	assert.Equal(t, "E14", events[0].Code)
 	assert.Equal(t, vin, events[0].Ref)
@@ -55,9 +56,9 @@ func TestDeregistrationOverdueCharges(t *testing.T) {
 	require.NoError(t, store.PutDeadline(ctx, overdue))
 	_, err = w.RecordPassed(ctx)
 	require.NoError(t, err)
-	events, err = w.CreditEvents(ctx, uscc)
+	file, err = w.CreditFile(ctx, uscc)
 	require.NoError(t, err)
-	assert.Len(t, events, 1, "once per vehicle")
+	assert.Len(t, file.Events, 1, "once per vehicle")
 
 	// A vehicle without an accepted filing has no exporter to charge; the deadline still passes.
 	other := *overdue

@@ -1,6 +1,9 @@
-// Package exporters is the exporter credit service: it records credit events on the shared
-// ledger and answers an exporter's score, grade and explanation, assessed by the pure model
-// in gateway/credit from the ledger's events and the exporter filing registry (备案).
+// Package exporters is the exporter credit service: it records credit events, objections,
+// repair applications, decisions and suspensions on the shared ledger, and answers an
+// exporter's score, grade, explanation and grade history, assessed by the pure model in
+// gateway/credit from the ledger's credit file and the exporter filing registry (备案).
+// Time limits (the objection window, repair waiting periods, the review SLA) are checked
+// here, in working days of the configured calendar; the ledger keeps the state machine.
 package exporters
 
 import (
@@ -17,16 +20,42 @@ type Service struct {
 	ledger   gateway.Ledger
 	registry gateway.ExporterRegistry
 	table    credit.Table
+	calendar credit.Calendar
 	now      func() time.Time
 }
 
-// New returns the service over the ledger and the exporter registry, with the table in force.
+// New returns the service over the ledger and the exporter registry, with the table in force
+// and the default working-day calendar (credit.China2026).
 func New(ledger gateway.Ledger, registry gateway.ExporterRegistry) *Service {
-	return &Service{ledger: ledger, registry: registry, table: credit.Table2026, now: time.Now}
+	return &Service{ledger: ledger, registry: registry, table: credit.Table2026, calendar: credit.China2026, now: time.Now}
 }
 
 // WithClock replaces the clock (tests).
 func (s *Service) WithClock(now func() time.Time) *Service { s.now = now; return s }
+
+// WithCalendar replaces the working-day calendar of the time limits.
+func (s *Service) WithCalendar(c credit.Calendar) *Service { s.calendar = c; return s }
+
+// china is the zone the days of the time limits and the model are counted in (UTC+8, no DST).
+var china = time.FixedZone("CST", 8*3600)
+
+// today is the current day in China, at midnight UTC (the model's date form).
+func (s *Service) today() time.Time { return dayOf(s.now()) }
+
+// dayOf is t's day in China, at midnight UTC.
+func dayOf(t time.Time) time.Time {
+	y, m, d := t.In(china).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// stampDay is the China day of a ledger timestamp (RFC 3339); the zero time when unreadable.
+func stampDay(ts string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, ts)
+	if err != nil {
+		return time.Time{}
+	}
+	return dayOf(t)
+}
 
 // Event is a credit event with its rule and its weight on the as-of date.
 type Event struct {
@@ -42,19 +71,29 @@ type Event struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 	DirectD   bool       `json:"directD,omitempty"`
 	Capped    bool       `json:"capped,omitempty"`
+	// ObjectionDeadline: the last day an objection may be filed (15 working days after the
+	// event was recorded, the exporter's notification); RepairableFrom: the first day a
+	// repair may be applied for (deductions only).
+	ObjectionDeadline gateway.Date `json:"objectionDeadline,omitempty"`
+	RepairableFrom    gateway.Date `json:"repairableFrom,omitempty"`
 }
 
 // Credit is an exporter's credit on a date, with every event that explains it.
 type Credit struct {
-	USCC         string       `json:"uscc"`
-	Name         string       `json:"name"`
-	Score        int          `json:"score"`
-	Grade        credit.Grade `json:"grade"`
-	New          bool         `json:"new"`
-	DHeld        bool         `json:"dHeld,omitempty"`
-	ModelVersion string       `json:"modelVersion"`
-	AsOf         gateway.Date `json:"asOf"`
-	Events       []Event      `json:"events"`
+	USCC  string       `json:"uscc"`
+	Name  string       `json:"name"`
+	Score int          `json:"score"`
+	Grade credit.Grade `json:"grade"`
+	New   bool         `json:"new"`
+	DHeld bool         `json:"dHeld,omitempty"`
+	// Suspended: commerce suspended the exporter (the grade is D whatever the score).
+	Suspended    bool                    `json:"suspended,omitempty"`
+	Status       *gateway.ExporterStatus `json:"status,omitempty"`
+	ModelVersion string                  `json:"modelVersion"`
+	AsOf         gateway.Date            `json:"asOf"`
+	Events       []Event                 `json:"events"`
+	Cases        []Case                  `json:"cases"`
+	History      []HistoryEntry          `json:"history"`
 }
 
 // checkUSCC refuses a malformed USCC before any look-up (a wrong check character is only a
@@ -87,7 +126,8 @@ func (s *Service) Record(ctx context.Context, org string, in gateway.CreditEvent
 	return s.ledger.RecordCreditEvent(ctx, org, in)
 }
 
-// Credit assesses an exporter today. ENOTFOUND when the exporter is not filed (备案).
+// Credit assesses an exporter today, with its cases and grade history. ENOTFOUND when the
+// exporter is not filed (备案).
 // ASSUMPTION: the NEW rule counts from the registry's filing date (备案日期); licence lines are
 // not counted yet, so a new exporter stays NEW for its first 6 months.
 func (s *Service) Credit(ctx context.Context, uscc string) (*Credit, error) {
@@ -98,45 +138,86 @@ func (s *Service) Credit(ctx context.Context, uscc string) (*Credit, error) {
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.ledger.CreditEvents(ctx, uscc)
+	file, err := s.ledger.CreditFile(ctx, uscc)
 	if err != nil {
 		return nil, err
 	}
-	a := s.assess(uscc, ex.FiledAt, events)
+	today := s.today()
+	facts := s.facts(uscc, ex.FiledAt)
+	a := s.assess(facts, file, today)
 	out := &Credit{USCC: uscc, Name: ex.Name, Score: a.Score, Grade: a.Grade, New: a.New, DHeld: a.DHeld,
-		ModelVersion: a.ModelVersion, AsOf: gateway.Date(a.AsOf.Format(time.DateOnly)), Events: make([]Event, 0, len(events))}
-	byID := make(map[string]gateway.CreditEvent, len(events))
-	for _, e := range events {
+		Suspended: suspended(file), Status: file.Status, ModelVersion: a.ModelVersion,
+		AsOf: gateway.Date(today.Format(time.DateOnly)), Events: make([]Event, 0, len(file.Events)),
+		Cases: s.cases(file, today), History: s.history(facts, file, today)}
+	byID := make(map[string]gateway.CreditEvent, len(file.Events))
+	for _, e := range file.Events {
 		byID[e.ID] = e
 	}
+	lastRepair := lastRepair(file)
 	for _, it := range a.Items {
 		r := s.table.Rules[it.Code]
-		out.Events = append(out.Events, Event{CreditEvent: byID[it.EventID], NameZh: r.NameZh, NameEn: r.NameEn, Tier: it.Tier,
+		ev := byID[it.EventID]
+		out.Events = append(out.Events, Event{CreditEvent: ev, NameZh: r.NameZh, NameEn: r.NameEn, Tier: it.Tier,
 			Points: it.Points, Weight: it.Weight, Factor: it.Factor, DecaysAt: it.DecaysAt, ExpiresAt: it.ExpiresAt,
-			DirectD: it.DirectD, Capped: it.Capped})
+			DirectD: it.DirectD, Capped: it.Capped, ObjectionDeadline: s.objectionDeadline(ev), RepairableFrom: s.repairableFrom(ev, lastRepair)})
 	}
 	return out, nil
 }
 
-// Grade implements gateway.CreditSource: the exporter's grade today from its credit events.
+// Grade implements gateway.CreditSource: the exporter's grade today from its credit file; D
+// while commerce has it suspended.
 func (s *Service) Grade(ctx context.Context, uscc string, filedAt gateway.Date) (string, error) {
-	events, err := s.ledger.CreditEvents(ctx, uscc)
+	file, err := s.ledger.CreditFile(ctx, uscc)
 	if err != nil {
 		return "", err
 	}
-	return string(s.assess(uscc, filedAt, events).Grade), nil
+	return string(s.assess(s.facts(uscc, filedAt), file, s.today()).Grade), nil
 }
 
-func (s *Service) assess(uscc string, filedAt gateway.Date, events []gateway.CreditEvent) credit.Assessment {
-	model := make([]credit.Event, len(events))
-	for i, e := range events {
-		model[i] = credit.Event{ID: e.ID, Code: e.Code, OccurredAt: e.OccurredAt.Time(), Status: credit.Status(e.Status)}
-	}
+func (s *Service) facts(uscc string, filedAt gateway.Date) credit.Exporter {
 	facts := credit.Exporter{USCC: uscc}
 	if filedAt.Valid() {
 		facts.FirstFiledAt = filedAt.Time()
 	}
-	return credit.Assess(s.table, facts, model, s.now().UTC().Truncate(24*time.Hour))
+	return facts
+}
+
+// assess is the model's assessment of the file today; a suspension makes the grade D.
+func (s *Service) assess(facts credit.Exporter, file *gateway.CreditFile, today time.Time) credit.Assessment {
+	a := credit.Assess(s.table, facts, modelEvents(file.Events, nil), today)
+	if suspended(file) {
+		a.Grade, a.DHeld = credit.GradeD, false
+	}
+	return a
+}
+
+func suspended(file *gateway.CreditFile) bool {
+	return file.Status != nil && file.Status.Status == gateway.ExporterSuspended
+}
+
+// modelEvents converts ledger events to the model's; view, when not nil, gives an event's
+// status and points as of another time (the grade history).
+func modelEvents(events []gateway.CreditEvent, view func(gateway.CreditEvent) (credit.Event, bool)) []credit.Event {
+	out := make([]credit.Event, 0, len(events))
+	for _, e := range events {
+		if view != nil {
+			if me, ok := view(e); ok {
+				out = append(out, me)
+			}
+			continue
+		}
+		out = append(out, modelEvent(e, e.Status, e.Points))
+	}
+	return out
+}
+
+func modelEvent(e gateway.CreditEvent, status string, points int) credit.Event {
+	me := credit.Event{ID: e.ID, Code: e.Code, OccurredAt: e.OccurredAt.Time(), Status: credit.Status(status)}
+	if points > 0 {
+		p := points
+		me.Points = &p
+	}
+	return me
 }
 
 // Codes returns the event table in force (for reviewers and exporters).

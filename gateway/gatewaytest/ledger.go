@@ -42,6 +42,19 @@ func (u *uniqueVINs) next() string {
 
 func hash(i int) string { return fmt.Sprintf("sha256:%064x", i) }
 
+// feedTail is the position of the credit feed's last change (other tests write to it too).
+func feedTail(ctx context.Context, t *testing.T, l gateway.Ledger) uint64 {
+	var after uint64
+	for {
+		page, err := l.CreditChanges(ctx, after, 1000)
+		require.NoError(t, err)
+		if len(page) == 0 {
+			return after
+		}
+		after = page[len(page)-1].Seq
+	}
+}
+
 // TestLedger runs the Ledger conformance suite: the same inputs give the same traces,
 // refusals and error codes on every implementation. newLedger returns a ready ledger; it may
 // return the same long-lived ledger every time (the suite uses fresh VINs and IDs).
@@ -275,18 +288,76 @@ func TestLedger(t *testing.T, newLedger func(t *testing.T) gateway.Ledger) {
 		_, err = l.RecordCreditEvent(ctx, gateway.OrgPolice, stolen)
 		require.NoError(t, err)
 
-		events, err := l.CreditEvents(ctx, uscc)
+		file, err := l.CreditFile(ctx, uscc)
 		require.NoError(t, err)
+		events := file.Events
 		require.Len(t, events, 2, "the refusals wrote nothing")
 		assert.Equal(t, "E12", events[0].Code)
 		assert.Equal(t, "E01", events[1].Code)
 		assert.Equal(t, gateway.MSPPolice, events[1].MSPID)
 		assert.Equal(t, gateway.Date("2026-02-21"), events[1].OccurredAt)
 
-		none, err := l.CreditEvents(ctx, "91350100M000100Y43")
+		none, err := l.CreditFile(ctx, "91350100M000100Y43")
 		require.NoError(t, err)
-		assert.NotNil(t, none)
-		_, err = l.CreditEvents(ctx, "bad")
+		assert.NotNil(t, none.Events)
+		assert.NotNil(t, none.Cases)
+		_, err = l.CreditFile(ctx, "bad")
+		assert.Equal(t, gateway.EINVALID, gateway.ErrorCode(err))
+	})
+
+	t.Run("credit cases, suspension and the change feed", func(t *testing.T) {
+		l := newLedger(t)
+		uscc := "91" + strings.ToUpper(fmt.Sprintf("%016x", time.Now().UnixNano()+1))
+		uscc = strings.NewReplacer("E", "R", "F", "T").Replace(uscc)
+		tail := feedTail(ctx, t, l)
+		ev, err := l.RecordCreditEvent(ctx, gateway.OrgCommerce, gateway.CreditEventInput{ExporterUSCC: uscc, Code: "E07",
+			OccurredAt: "2026-02-20", Source: gateway.CreditManual, EvidenceHash: hash(9), Actor: "commerce-officer-1"})
+		require.NoError(t, err)
+		obj, err := l.FileCreditCase(ctx, gateway.CreditCaseInput{Kind: gateway.CaseObjection, EventID: ev.ID, EvidenceHash: hash(10), Actor: "exporter-rep"})
+		require.NoError(t, err)
+		assert.Equal(t, uscc+"-C000000", obj.ID)
+		require.NotNil(t, obj.Receipt)
+		_, err = l.FileCreditCase(ctx, gateway.CreditCaseInput{Kind: gateway.CaseObjection, EventID: ev.ID, EvidenceHash: hash(10), Actor: "exporter-rep"})
+		assert.Equal(t, gateway.ECONFLICT, gateway.ErrorCode(err), "one open case per event")
+		_, err = l.ExtendCreditCase(ctx, gateway.CaseExtensionInput{CaseID: obj.ID, Reason: "需补充材料 / more evidence needed", Actor: "reviewer-1"})
+		require.NoError(t, err)
+		_, err = l.DecideCreditCase(ctx, gateway.CaseDecisionInput{CaseID: obj.ID, Outcome: gateway.OutcomePartial, Points: 25,
+			Reviewer: "reviewer-1", Reason: "too many", EvidenceHash: hash(11)})
+		assert.Equal(t, gateway.EINVALID, gateway.ErrorCode(err), "PARTIAL within the code's points")
+		dec, err := l.DecideCreditCase(ctx, gateway.CaseDecisionInput{CaseID: obj.ID, Outcome: gateway.OutcomePartial, Points: 8,
+			Reviewer: "reviewer-1", Reason: "部分属实 / partly substantiated", EvidenceHash: hash(11)})
+		require.NoError(t, err)
+		assert.Equal(t, gateway.CaseDecided, dec.Status)
+		st, err := l.SetExporterStatus(ctx, gateway.ExporterStatusInput{ExporterUSCC: uscc, Status: gateway.ExporterSuspended,
+			Reason: "拒不整改 / refused to rectify", EvidenceHash: hash(12), Actor: "commerce-officer-1"})
+		require.NoError(t, err)
+		assert.Equal(t, gateway.ExporterSuspended, st.Status)
+
+		file, err := l.CreditFile(ctx, uscc)
+		require.NoError(t, err)
+		require.Len(t, file.Events, 1)
+		assert.Equal(t, "ACTIVE", file.Events[0].Status)
+		assert.Equal(t, 8, file.Events[0].Points)
+		require.Len(t, file.Cases, 1)
+		require.NotNil(t, file.Cases[0].Extension)
+		require.NotNil(t, file.Cases[0].Decision)
+		require.NotNil(t, file.Status)
+		assert.Equal(t, gateway.ExporterSuspended, file.Status.Status)
+
+		changes, err := l.CreditChanges(ctx, tail, 1000)
+		require.NoError(t, err)
+		var kinds []string
+		for i, c := range changes {
+			if i > 0 {
+				assert.Equal(t, changes[i-1].Seq+1, c.Seq, "no gaps")
+			}
+			if c.ExporterUSCC == uscc {
+				kinds = append(kinds, c.Kind)
+			}
+		}
+		assert.Equal(t, []string{gateway.ChangeEventRecorded, gateway.ChangeObjectionFiled, gateway.ChangeCaseExtended,
+			gateway.ChangeCaseDecided, gateway.ChangeExporterSuspended}, kinds)
+		_, err = l.CreditChanges(ctx, 0, 0)
 		assert.Equal(t, gateway.EINVALID, gateway.ErrorCode(err))
 	})
 

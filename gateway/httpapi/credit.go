@@ -8,7 +8,6 @@ import (
 
 	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/credit"
-	"github.com/ucx-export/ucx/gateway/decode"
 )
 
 // creditEventRequest is the body of POST /v1/exporters/{uscc}/credit-events: an agency
@@ -23,12 +22,8 @@ type creditEventRequest struct {
 }
 
 func (s *Server) postCreditEvent(c *gin.Context) error {
-	body, err := readJSONBody(c, maxFilingBody)
-	if err != nil {
-		return err
-	}
 	var req creditEventRequest
-	if err := decode.Strict(body, &req); err != nil {
+	if err := readStrict(c, &req); err != nil {
 		return err
 	}
 	if err := checkOrg(req.Org); err != nil {
@@ -64,4 +59,93 @@ func (s *Server) listCreditCodes(c *gin.Context) error {
 	sort.Slice(rules, func(i, j int) bool { return rules[i].Code < rules[j].Code })
 	c.JSON(http.StatusOK, gin.H{"version": tab.Version, "codes": rules})
 	return nil
+}
+
+// creditCaseRequest is the body of POST /v1/exporters/{uscc}/credit-cases: the exporter's
+// objection (异议) to one of its credit events, or its application to repair one (信用修复).
+type creditCaseRequest struct {
+	Kind           string `json:"kind"`
+	EventID        string `json:"eventId"`
+	EvidenceHash   string `json:"evidenceHash"`
+	CommitmentHash string `json:"commitmentHash,omitempty"`
+	Actor          string `json:"actor"`
+}
+
+func (s *Server) postCreditCase(c *gin.Context) error {
+	var req creditCaseRequest
+	if err := readStrict(c, &req); err != nil {
+		return err
+	}
+	cs, err := s.exporters.FileCase(c.Request.Context(), c.Param("uscc"), gateway.CreditCaseInput(req))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusCreated, cs)
+	return nil
+}
+
+// caseExtensionRequest is the body of POST /v1/credit/cases/{caseId}/extension.
+type caseExtensionRequest struct {
+	Reason string `json:"reason"`
+	Actor  string `json:"actor"`
+}
+
+func (s *Server) postCaseExtension(c *gin.Context) error {
+	var req caseExtensionRequest
+	if err := readStrict(c, &req); err != nil {
+		return err
+	}
+	cs, err := s.exporters.ExtendCase(c.Request.Context(), gateway.CaseExtensionInput{CaseID: c.Param("caseId"), Reason: req.Reason, Actor: req.Actor})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, cs)
+	return nil
+}
+
+// caseDecisionRequest is the body of POST /v1/credit/cases/{caseId}/decision.
+type caseDecisionRequest struct {
+	Outcome      string `json:"outcome"`
+	Points       int    `json:"points,omitempty"`
+	Reviewer     string `json:"reviewer"`
+	Reason       string `json:"reason"`
+	EvidenceHash string `json:"evidenceHash"`
+}
+
+func (s *Server) postCaseDecision(c *gin.Context) error {
+	var req caseDecisionRequest
+	if err := readStrict(c, &req); err != nil {
+		return err
+	}
+	cs, err := s.exporters.DecideCase(c.Request.Context(), gateway.CaseDecisionInput{CaseID: c.Param("caseId"), Outcome: req.Outcome,
+		Points: req.Points, Reviewer: req.Reviewer, Reason: req.Reason, EvidenceHash: req.EvidenceHash})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, cs)
+	return nil
+}
+
+// exporterStatusRequest is the body of the suspension and reinstatement routes.
+type exporterStatusRequest struct {
+	Reason       string `json:"reason"`
+	EvidenceHash string `json:"evidenceHash"`
+	Actor        string `json:"actor"`
+}
+
+// setExporterStatus answers a route that suspends or reinstates the exporter in the path.
+func (s *Server) setExporterStatus(status string) func(c *gin.Context) error {
+	return func(c *gin.Context) error {
+		var req exporterStatusRequest
+		if err := readStrict(c, &req); err != nil {
+			return err
+		}
+		st, err := s.exporters.SetStatus(c.Request.Context(), gateway.ExporterStatusInput{ExporterUSCC: c.Param("uscc"), Status: status,
+			Reason: req.Reason, EvidenceHash: req.EvidenceHash, Actor: req.Actor})
+		if err != nil {
+			return err
+		}
+		c.JSON(http.StatusOK, st)
+		return nil
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -141,4 +142,114 @@ func TestCreditGradeInFilings(t *testing.T) {
 	w := s.do(http.MethodGet, "/v1/filings/"+rec["filingId"].(string), nil)
 	require.Equal(t, http.StatusOK, w.Code)
 	assert.Contains(t, w.Body.String(), `"decision":"ACCEPTED"`, "not retroactive")
+}
+
+// errCode is the error envelope's code of a response.
+func errCode(t *testing.T, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	var env struct {
+		Error struct {
+			Code      string `json:"code"`
+			MessageZh string `json:"messageZh"`
+		} `json:"error"`
+	}
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &env), w.Body.String())
+	assert.NotEmpty(t, env.Error.MessageZh)
+	return env.Error.Code
+}
+
+// TestCreditObjectionRepairSuspension: an exporter objects to an event and commerce upholds
+// it (the grade recovers, the event stays as REVOKED); a repair before its waiting period is
+// refused; a suspension makes the grade D and refuses filings until reinstatement.
+func TestCreditObjectionRepairSuspension(t *testing.T) {
+	s := newTestServer(t)
+	base := "/v1/exporters/" + filedExporter
+	w := s.post(base+"/credit-events", creditEvent("commerce", "E12", "2026-10-01"))
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	eventID := decodeBody(t, w)["id"].(string)
+	require.Equal(t, "C", creditOf(t, s, filedExporter)["grade"])
+
+	objection := fmt.Appendf(nil, `{"kind":"OBJECTION","eventId":%q,"evidenceHash":"sha256:%064x","actor":"exporter-rep-1"}`, eventID, 1)
+	w = s.post(base+"/credit-cases", objection)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	cs := decodeBody(t, w)
+	caseID := cs["id"].(string)
+	assert.Equal(t, "OPEN", cs["status"])
+	assert.NotEmpty(t, cs["dueAt"])
+	c := creditOf(t, s, filedExporter)
+	assert.Equal(t, "DISPUTED", c["events"].([]any)[0].(map[string]any)["status"])
+	assert.EqualValues(t, 70, c["score"], "a disputed event still counts")
+
+	for name, tc := range map[string]struct {
+		path   string
+		body   []byte
+		status int
+		code   string
+	}{
+		"second case":        {base + "/credit-cases", objection, 409, "ECONFLICT"},
+		"another's event":    {"/v1/exporters/91120116MA07BN4C2G/credit-cases", objection, 404, "ENOTFOUND"},
+		"bad kind":           {base + "/credit-cases", []byte(`{"kind":"APPEAL","eventId":"x","evidenceHash":"x","actor":"a"}`), 400, "EINVALID"},
+		"unknown field":      {base + "/credit-cases", []byte(`{"kind":"OBJECTION","grade":"A"}`), 400, "UNKNOWN_FIELD"},
+		"partial too high":   {"/v1/credit/cases/" + caseID + "/decision", decision("PARTIAL", 10), 400, "EINVALID"},
+		"unknown case":       {"/v1/credit/cases/" + filedExporter + "-C000009/decision", decision("UPHELD", 0), 404, "ENOTFOUND"},
+		"bad outcome":        {"/v1/credit/cases/" + caseID + "/decision", decision("MAYBE", 0), 400, "EINVALID"},
+		"reinstate active":   {base + "/reinstatement", statusBody(), 409, "ECONFLICT"},
+		"suspend not filed":  {"/v1/exporters/91350100M000100Y43/suspension", statusBody(), 404, "ENOTFOUND"},
+		"suspend bad reason": {base + "/suspension", []byte(`{"reason":"","evidenceHash":"sha256:` + fmt.Sprintf("%064x", 2) + `","actor":"o"}`), 400, "EINVALID"},
+	} {
+		w := s.post(tc.path, tc.body)
+		assert.Equal(t, tc.status, w.Code, "%s: %s", name, w.Body.String())
+		assert.Equal(t, tc.code, errCode(t, w), name)
+	}
+	assert.Equal(t, c, creditOf(t, s, filedExporter), "refusals changed nothing")
+
+	w = s.post("/v1/credit/cases/"+caseID+"/extension", []byte(`{"reason":"需调取约谈记录 / minutes requested","actor":"reviewer-1"}`))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.NotEqual(t, cs["dueAt"], decodeBody(t, w)["dueAt"], "extended by 15 working days")
+	w = s.post("/v1/credit/cases/"+caseID+"/decision", decision("UPHELD", 0))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.Equal(t, "REVOKED", decodeBody(t, w)["decision"].(map[string]any)["eventStatus"])
+	c = creditOf(t, s, filedExporter)
+	assert.EqualValues(t, 80, c["score"])
+	assert.Equal(t, "B", c["grade"])
+	ev := c["events"].([]any)[0].(map[string]any)
+	assert.Equal(t, "REVOKED", ev["status"], "kept for the audit trail")
+	assert.EqualValues(t, 0, ev["weight"])
+	assert.Len(t, c["cases"], 1)
+	assert.NotEmpty(t, c["history"])
+
+	// A repair of a general event waits 3 months after it occurred.
+	w = s.post(base+"/credit-events", creditEvent("commerce", "E07", "2026-11-01"))
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	repair := fmt.Appendf(nil, `{"kind":"REPAIR","eventId":%q,"evidenceHash":"sha256:%064x","commitmentHash":"sha256:%064x","actor":"exporter-rep-1"}`,
+		decodeBody(t, w)["id"], 3, 4)
+	w = s.post(base+"/credit-cases", repair)
+	assert.Equal(t, http.StatusConflict, w.Code, w.Body.String())
+	assert.Equal(t, "CREDIT_TIME_LIMIT", errCode(t, w))
+
+	// Suspension: D whatever the score, until reinstated.
+	w = s.post(base+"/suspension", statusBody())
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	c = creditOf(t, s, filedExporter)
+	assert.Equal(t, "D", c["grade"])
+	assert.Equal(t, true, c["suspended"])
+	doc, err := fixtures.FS.ReadFile("filings/clean-m1-porsche-reexport-check-digit-warn.json") // exporter filedExporter
+	require.NoError(t, err)
+	w = s.post("/v1/filings?dryRun=true", doc)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.Equal(t, "REJECTED", decodeBody(t, w)["decision"])
+	assert.Contains(t, w.Body.String(), "EXPORTER_SUSPENDED")
+	assert.Equal(t, http.StatusConflict, s.post(base+"/suspension", statusBody()).Code)
+	require.Equal(t, http.StatusOK, s.post(base+"/reinstatement", statusBody()).Code)
+	c = creditOf(t, s, filedExporter)
+	assert.Equal(t, "C", c["grade"], "80 − 20 (E07)")
+	assert.Nil(t, c["suspended"])
+}
+
+func decision(outcome string, points int) []byte {
+	return fmt.Appendf(nil, `{"outcome":%q,"points":%d,"reviewer":"reviewer-1","reason":"约谈对象有误 / wrong company","evidenceHash":"sha256:%064x"}`, outcome, points, 5)
+}
+
+func statusBody() []byte {
+	return fmt.Appendf(nil, `{"reason":"逾期未整改 / rectification overdue","evidenceHash":"sha256:%064x","actor":"commerce-officer-3"}`, 6)
 }

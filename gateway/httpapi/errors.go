@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/exporters"
 	"github.com/ucx-export/ucx/gateway/inspection"
 )
 
@@ -21,6 +22,7 @@ var statusOf = map[string]int{
 	gateway.EINVALID:             http.StatusBadRequest,
 	gateway.ENOTFOUND:            http.StatusNotFound,
 	gateway.ECONFLICT:            http.StatusConflict,
+	exporters.ETIMELIMIT:         http.StatusConflict,
 	gateway.EUNAVAILABLE:         http.StatusServiceUnavailable,
 	gateway.EINVALIDJSON:         http.StatusBadRequest,
 	gateway.EUNKNOWNFIELD:        http.StatusBadRequest,

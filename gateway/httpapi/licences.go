@@ -6,7 +6,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ucx-export/ucx/gateway"
-	"github.com/ucx-export/ucx/gateway/decode"
 )
 
 // licenceResponse is a licence on the ledger with the receipt of the write that made it so.
@@ -19,12 +18,8 @@ type licenceResponse struct {
 // checks its form, validity (≤ 6 months, within the issue year) and that no VIN on it is on
 // another issued licence.
 func (s *Server) issueLicence(c *gin.Context) error {
-	body, err := readJSONBody(c, maxFilingBody)
-	if err != nil {
-		return err
-	}
 	var l gateway.Licence
-	if err := decode.Strict(body, &l); err != nil {
+	if err := readStrict(c, &l); err != nil {
 		return err
 	}
 	out, receipt, err := s.ledger.IssueLicence(c.Request.Context(), l)
@@ -51,12 +46,8 @@ type revocationRequest struct {
 }
 
 func (s *Server) revokeLicence(c *gin.Context) error {
-	body, err := readJSONBody(c, maxFilingBody)
-	if err != nil {
-		return err
-	}
 	var req revocationRequest
-	if err := decode.Strict(body, &req); err != nil {
+	if err := readStrict(c, &req); err != nil {
 		return err
 	}
 	l, receipt, err := s.ledger.RevokeLicence(c.Request.Context(), c.Param("no"), req.ReasonCode, req.Actor)

@@ -11,6 +11,8 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/ucx-export/ucx/gateway/decode"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/ucx-export/ucx/gateway"
@@ -91,4 +93,14 @@ func readJSONBody(c *gin.Context, limit int64) ([]byte, error) {
 		return nil, gateway.Wrap(err, gateway.EINVALID, "request body could not be read", "无法读取请求体")
 	}
 	return body, nil
+}
+
+// readStrict reads a small JSON body (at most maxFilingBody) into v, strictly: unknown
+// members, duplicates and trailing data are refused with coded errors.
+func readStrict(c *gin.Context, v any) error {
+	body, err := readJSONBody(c, maxFilingBody)
+	if err != nil {
+		return err
+	}
+	return decode.Strict(body, v)
 }

@@ -1,5 +1,7 @@
 package httpapi
 
+import "github.com/ucx-export/ucx/gateway"
+
 // routes registers the whole API on one screen. Every route here is in openapi.json and the
 // reverse (TestOpenAPICoversRoutes).
 func (s *Server) routes() {
@@ -33,6 +35,11 @@ func (s *Server) routes() {
 	v1.GET("/exporters/:uscc/credit", s.handle(s.getCredit))
 	v1.POST("/exporters/:uscc/credit-events", s.handle(s.postCreditEvent))
 	v1.GET("/credit/codes", s.handle(s.listCreditCodes))
+	v1.POST("/exporters/:uscc/credit-cases", s.handle(s.postCreditCase))
+	v1.POST("/credit/cases/:caseId/extension", s.handle(s.postCaseExtension))
+	v1.POST("/credit/cases/:caseId/decision", s.handle(s.postCaseDecision))
+	v1.POST("/exporters/:uscc/suspension", s.handle(s.setExporterStatus(gateway.ExporterSuspended)))
+	v1.POST("/exporters/:uscc/reinstatement", s.handle(s.setExporterStatus(gateway.ExporterActive)))
 
 	r.NoRoute(s.handle(notFound))
 	r.NoMethod(s.handle(methodNotAllowed))

@@ -7,7 +7,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ucx-export/ucx/gateway"
-	"github.com/ucx-export/ucx/gateway/decode"
 	"github.com/ucx-export/ucx/gateway/identity"
 )
 
@@ -76,12 +75,8 @@ func (s *Server) postEvent(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := readJSONBody(c, maxFilingBody)
-	if err != nil {
-		return err
-	}
 	var req eventRequest
-	if err := decode.Strict(body, &req); err != nil {
+	if err := readStrict(c, &req); err != nil {
 		return err
 	}
 	if err := checkOrg(req.Org); err != nil {
