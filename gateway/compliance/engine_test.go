@@ -160,6 +160,15 @@ func TestRules(t *testing.T) {
 		{"credit grade D", func(in *compliance.Input) { in.CreditGrade = "D" }, gateway.Rejected, []string{"EXPORTER_SUSPENDED"}},
 		{"credit grade C", func(in *compliance.Input) { in.CreditGrade = "C" }, gateway.Held, []string{"CREDIT_REVIEW"}},
 		{"credit grade B", func(in *compliance.Input) { in.CreditGrade = "B" }, gateway.Accepted, nil},
+		{"grade A fast track, maintenance system down", func(in *compliance.Input) {
+			in.CreditGrade, in.Maintenance, in.MaintenanceErr = "A", nil, gateway.Errorf(gateway.EUNAVAILABLE, "x", "x")
+		}, gateway.Accepted, []string{"MAINT_QUERY_WAIVED"}},
+		{"grade B, maintenance system down", func(in *compliance.Input) {
+			in.CreditGrade, in.Maintenance, in.MaintenanceErr = "B", nil, gateway.Errorf(gateway.EUNAVAILABLE, "x", "x")
+		}, gateway.Held, []string{"LOOKUP_UNAVAILABLE"}},
+		{"grade A with a rollback in the records", func(in *compliance.Input) {
+			in.CreditGrade, in.Maintenance[1].RepairInMileage = "A", 9000
+		}, gateway.Rejected, []string{"MAINT_ODOMETER_ROLLBACK"}},
 		{"credit unanswered", func(in *compliance.Input) {
 			in.CreditErr = gateway.Errorf(gateway.EUNAVAILABLE, "x", "x")
 		}, gateway.Held, []string{"LOOKUP_UNAVAILABLE"}},

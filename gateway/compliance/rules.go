@@ -172,10 +172,29 @@ var ruleLookupUnavailable = &Rule{
 		add(in.ExporterErr, "exporter registry", "出口企业备案", "/exporter/uscc")
 		add(in.PoliceErr, "police registration", "公安交管", "/vehicle/vin")
 		add(in.LicenceErr, "export licence", "出口许可证", "/licenceNo")
-		add(in.MaintenanceErr, "maintenance record", "汽车维修电子健康档案", "/vehicle/vin")
+		if !fastTrack(in) {
+			add(in.MaintenanceErr, "maintenance record", "汽车维修电子健康档案", "/vehicle/vin")
+		}
 		add(in.DestinationErr, "destination standard", "目的国准入标准", "/destinationCountry")
 		add(in.CreditErr, "exporter credit", "出口企业信用", "/exporter/uscc")
 		return hits
+	},
+}
+
+// fastTrack: the exporter has credit grade A (brief §7.4 fast track: the maintenance-record
+// query is optional).
+func fastTrack(in *Input) bool { return in.CreditGrade == "A" }
+
+// ruleMaintQueryWaived: on the fast track an unavailable maintenance-record system does not
+// hold the filing; the result says the query was waived. ASSUMPTION: §7.4's "maintenance query
+// optional" for grade A, read as: its outage is no reason for manual review. Records that are
+// found are still checked (rollback, flood, …) whatever the grade.
+var ruleMaintQueryWaived = &Rule{
+	Code: "MAINT_QUERY_WAIVED", Severity: gateway.SeverityWarn, Document: docUCX, Clause: "brief §7.4 grade A fast track: maintenance-record query optional",
+	Pointers:  []string{"/vehicle/vin"},
+	MessageEn: "exporter %s has credit grade A (fast track): the maintenance-record system could not be reached and the query is waived", MessageZh: "出口企业 %s 信用等级为 A（快速通道）：维修电子健康档案系统暂不可用，免于查询",
+	check: func(in *Input) []hit {
+		return when(fastTrack(in) && lookupFailed(in.MaintenanceErr), in.USCC.Normalized)
 	},
 }
 

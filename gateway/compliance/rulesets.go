@@ -9,7 +9,7 @@ func builtinRulesets() []*Ruleset {
 		ruleVINLength, ruleVINCharset, ruleVINCheckDigit, ruleVINModelYearCode, ruleVINModelYear,
 		ruleUSCCLength, ruleUSCCCharset, ruleUSCCDivision, ruleUSCCAuthority, ruleUSCCCheckChar, ruleUSCCNotEnterprise,
 		ruleExporterNotFiled, ruleExporterSuspended,
-		ruleLookupUnavailable,
+		ruleLookupUnavailable, ruleMaintQueryWaived,
 		ruleStandardMismatch, ruleReportNotConforming, ruleReportInconsistent, ruleReportAccident, ruleReportFlood, ruleReportFire,
 		ruleAgencyNotAccredited, ruleReportDates, ruleReportExpired, ruleVINMismatch, ruleDestinationMismatch, ruleReportVehicleMismatch,
 		rulePoliceNotFound, rulePoliceBlocked, rulePoliceWarn, ruleMortgaged, ruleTransferPending, rulePoliceMismatch,

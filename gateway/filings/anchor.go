@@ -12,7 +12,8 @@ import (
 	"github.com/ucx-export/ucx/gateway/contract"
 )
 
-// anchor records a stored filing's decision on the ledger and takes it off the queue. A
+// anchor records a stored filing's decision on the ledger, with the credit events its failed
+// rules charge (chargeCredit), and takes it off the queue. A
 // filing the ledger already holds (anchored before a crash took the queue entry with it) is
 // not an error: its existing anchor is the receipt.
 func (s *Service) anchor(ctx context.Context, rec *gateway.FilingRecord) (*gateway.Receipt, error) {
@@ -37,6 +38,9 @@ func (s *Service) anchor(ctx context.Context, rec *gateway.FilingRecord) (*gatew
 		}
 		receipt = a.Receipt
 	default:
+		return nil, err
+	}
+	if err := s.chargeCredit(ctx, rec); err != nil {
 		return nil, err
 	}
 	if err := s.store.AnchorDone(ctx, rec.FilingID); err != nil {
