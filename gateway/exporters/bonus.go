@@ -1,0 +1,120 @@
+package exporters
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/credit"
+)
+
+// Automatic bonus B01 (brief §7.4): 12 consecutive months with no active general or worse
+// event. An exporter's clean period starts at the latest of its 备案 day, the end of its last
+// active general-or-worse event (expiry, or the day its repair was granted; severe events end
+// only by repair; revoked events never counted) and its last B01; when 12 months have passed
+// since, B01 is recorded dated that day, about the ref "clean-<day>", so that a retry after a
+// crash records nothing more (the ledger records an AUTOMATIC event about a ref once) and the
+// next B01 needs another 12 clean months.
+//
+// ASSUMPTION: the clean period needs a full 12 months of history, so an exporter filed less
+// than 12 months ago gets no B01; B02 (maintenance-query discipline per quarter) is not
+// awarded automatically yet.
+
+// b01Due returns the day B01 is due for the file, and whether it is due by today.
+func (s *Service) b01Due(filedAt time.Time, file *gateway.CreditFile, today time.Time) (time.Time, bool) {
+	start := filedAt
+	repaired := map[string]time.Time{}
+	for _, c := range file.Cases {
+		if c.Kind == gateway.CaseRepair && c.Decision != nil && c.Decision.Outcome == gateway.OutcomeUpheld {
+			repaired[c.EventID] = stampDay(c.Decision.Timestamp)
+		}
+	}
+	for _, e := range file.Events {
+		r, ok := s.table.Rules[e.Code]
+		if !ok {
+			continue
+		}
+		at := e.OccurredAt.Time()
+		var end time.Time
+		switch {
+		case r.Code == "B01":
+			end = at
+		case r.Tier == credit.Bonus || r.Tier == credit.Minor || e.Status == string(credit.Revoked):
+			continue
+		case e.Status == string(credit.Repaired):
+			end = repaired[e.ID]
+		default:
+			it := credit.Assess(s.table, credit.Exporter{}, []credit.Event{modelEvent(e, string(credit.Active), 0)}, today).Items[0]
+			if it.ExpiresAt == nil {
+				return time.Time{}, false // a severe event, active until repaired
+			}
+			end = *it.ExpiresAt
+		}
+		if end.After(start) {
+			start = end
+		}
+	}
+	due := start.AddDate(1, 0, 0)
+	// Only the latest complete clean year is awarded (a first run does not back-date a B01 for
+	// every clean year since 备案).
+	for !due.AddDate(1, 0, 0).After(today) {
+		due = due.AddDate(1, 0, 0)
+	}
+	return due, !due.After(today)
+}
+
+// AwardB01 records B01 for the exporter when 12 clean months have passed; it reports whether
+// it recorded one. Exporters not filed are skipped (false, nil).
+func (s *Service) AwardB01(ctx context.Context, uscc string) (bool, error) {
+	ex, err := s.registry.Exporter(ctx, uscc)
+	if gateway.ErrorCode(err) == gateway.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !ex.FiledAt.Valid() {
+		return false, nil
+	}
+	file, err := s.ledger.CreditFile(ctx, uscc)
+	if err != nil {
+		return false, err
+	}
+	due, ok := s.b01Due(ex.FiledAt.Time(), file, s.today())
+	if !ok {
+		return false, nil
+	}
+	day := gateway.Date(due.Format(time.DateOnly))
+	_, err = s.ledger.RecordCreditEvent(ctx, gateway.OrgCommerce, gateway.CreditEventInput{ExporterUSCC: uscc, Code: "B01",
+		OccurredAt: day, Source: gateway.CreditAutomatic, Ref: "clean-" + string(day), Actor: "credit:B01"})
+	if gateway.ErrorCode(err) == gateway.ECONFLICT {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// RunBonuses awards B01 to the exporters list names, at start and then every interval, until
+// ctx ends. Failures are logged and retried at the next round.
+func (s *Service) RunBonuses(ctx context.Context, interval time.Duration, list func(context.Context) ([]string, error), log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		usccs, err := list(ctx)
+		if err != nil && ctx.Err() == nil {
+			log.Warn("credit bonuses: exporters not listed; will retry", "err", err)
+		}
+		for _, u := range usccs {
+			if ok, err := s.AwardB01(ctx, u); err != nil && ctx.Err() == nil {
+				log.Warn("credit bonus B01 not recorded; will retry", "uscc", u, "err", err)
+			} else if ok {
+				log.Info("credit bonus B01 recorded", "uscc", u)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
