@@ -68,6 +68,17 @@ type StoredReport struct {
 	StoredAt   time.Time `json:"storedAt"`
 }
 
+// StoredCreditReport is an exporter credit report (专项信用报告) as the gateway issued it:
+// the signed report JSON byte for byte, filed under its verification code. The other fields
+// repeat members of the report for the store's own use; the signature covers only Report.
+type StoredCreditReport struct {
+	VerificationCode string    `json:"verificationCode"`
+	ReportNo         string    `json:"reportNo"`
+	ExporterUSCC     string    `json:"exporterUscc"`
+	IssuedAt         time.Time `json:"issuedAt"`
+	Report           []byte    `json:"report"`
+}
+
 // ClearanceRecord is a customs declaration as checked for clearance: the declaration's
 // canonical JSON and hash, and the outcome of each line.
 type ClearanceRecord struct {
@@ -395,6 +406,13 @@ type Store interface {
 	PutDeadline(ctx context.Context, d *Deadline) error
 	// Deadlines returns every stored deadline, in (kind, VIN) order.
 	Deadlines(ctx context.Context) ([]*Deadline, error)
+	// SaveCreditReport stores an issued credit report under its verification code, durably.
+	// Storing the same report again succeeds; another report under the same code is ECONFLICT
+	// (nothing written).
+	SaveCreditReport(ctx context.Context, r *StoredCreditReport) error
+	// CreditReportByCode returns the credit report issued under a verification code;
+	// ENOTFOUND when none.
+	CreditReportByCode(ctx context.Context, code string) (*StoredCreditReport, error)
 	// FilingByVerificationCode returns the filing a verification code was issued for;
 	// ENOTFOUND when none.
 	FilingByVerificationCode(ctx context.Context, code string) (*FilingRecord, error)

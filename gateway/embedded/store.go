@@ -4,6 +4,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,7 @@ var (
 	bucketClear   = []byte("clearances")      // declaration number → ClearanceRecord JSON (+ the declaration)
 	bucketLiveVIN = []byte("vin-declaration") // VIN → the declaration it is live on
 	bucketDeadl   = []byte("deadlines")       // kind \x00 VIN → Deadline JSON
+	bucketCredRep = []byte("credit-reports")  // verification code → StoredCreditReport JSON
 )
 
 // DBFile is the name of the database file inside the data directory.
@@ -51,7 +53,7 @@ func Open(dataDir string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", filepath.Join(dataDir, DBFile), err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketFilings, bucketDocs, bucketVINs, bucketIdem, bucketOutbox, bucketVerify, bucketReports, bucketClear, bucketLiveVIN, bucketDeadl} {
+		for _, b := range [][]byte{bucketFilings, bucketDocs, bucketVINs, bucketIdem, bucketOutbox, bucketVerify, bucketReports, bucketClear, bucketLiveVIN, bucketDeadl, bucketCredRep} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -275,6 +277,43 @@ func (s *Store) Deadlines(ctx context.Context) ([]*gateway.Deadline, error) {
 		})
 	})
 	return out, err
+}
+
+// SaveCreditReport implements gateway.Store.
+func (s *Store) SaveCreditReport(ctx context.Context, r *gateway.StoredCreditReport) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return s.db.Batch(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCredRep)
+		if old := b.Get([]byte(r.VerificationCode)); old != nil {
+			if bytes.Equal(old, data) {
+				return nil
+			}
+			return gateway.Errorf(gateway.ECONFLICT, "another credit report has this verification code", "该核验码已用于另一份信用报告")
+		}
+		return b.Put([]byte(r.VerificationCode), data)
+	})
+}
+
+// CreditReportByCode implements gateway.Store.
+func (s *Store) CreditReportByCode(ctx context.Context, code string) (*gateway.StoredCreditReport, error) {
+	var r gateway.StoredCreditReport
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketCredRep).Get([]byte(code))
+		if v == nil {
+			return gateway.Errorf(gateway.ENOTFOUND, "no credit report with this verification code", "无此核验码对应的信用报告")
+		}
+		return json.Unmarshal(v, &r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
 }
 
 // FilingByVerificationCode implements gateway.Store.

@@ -221,6 +221,34 @@ func TestStore(t *testing.T, newStore func(t *testing.T) gateway.Store) {
 		assert.Equal(t, met, *all[1], "the same kind and VIN is replaced")
 	})
 
+	t.Run("credit reports: one per verification code, read back byte for byte", func(t *testing.T) {
+		s := newStore(t)
+		r := &gateway.StoredCreditReport{VerificationCode: "7KQ4-M2XD-9PAB-3HTV", ReportNo: "UCX-CR-20261126-K7M2XD9P",
+			ExporterUSCC: "91440300MA5GK7R3DQ", IssuedAt: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC),
+			Report: []byte(`{"reportNo":"UCX-CR-20261126-K7M2XD9P","credit":{"score":80,"weight":-2.5},"signature":"c2ln"}`)}
+		require.NoError(t, s.SaveCreditReport(ctx, r))
+		require.NoError(t, s.SaveCreditReport(ctx, r), "the same report again is fine")
+		other := &gateway.StoredCreditReport{VerificationCode: "AAAA-BBBB-CCCC-DDDD", ReportNo: "UCX-CR-20261126-00000000",
+			ExporterUSCC: r.ExporterUSCC, IssuedAt: r.IssuedAt, Report: []byte(`{"reportNo":"UCX-CR-20261126-00000000"}`)}
+		require.NoError(t, s.SaveCreditReport(ctx, other))
+
+		got, err := s.CreditReportByCode(ctx, r.VerificationCode)
+		require.NoError(t, err)
+		assert.Equal(t, r, got)
+
+		clash := *other
+		clash.VerificationCode = r.VerificationCode
+		assert.Equal(t, gateway.ECONFLICT, gateway.ErrorCode(s.SaveCreditReport(ctx, &clash)))
+		got, err = s.CreditReportByCode(ctx, r.VerificationCode)
+		require.NoError(t, err)
+		assert.Equal(t, string(r.Report), string(got.Report), "a refused report changes nothing")
+
+		_, err = s.CreditReportByCode(ctx, "ZZZZ-ZZZZ-ZZZZ-ZZZZ")
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
+		_, err = s.CreditReportByCode(ctx, "")
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
+	})
+
 	t.Run("ready", func(t *testing.T) {
 		assert.NoError(t, newStore(t).Ready(ctx))
 	})

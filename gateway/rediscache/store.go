@@ -306,6 +306,51 @@ func (s *Store) Deadlines(ctx context.Context) ([]*gateway.Deadline, error) {
 	return out, nil
 }
 
+func (s *Store) creditReportKey(code string) string { return s.prefix + "creditreport:" + code }
+
+// saveCreditReportScript stores a credit report unless another is under its code: {0} stored
+// or the same report already there, {1} another report under the code. KEYS: 1 the code's
+// key. ARGV: 1 the stored report JSON.
+var saveCreditReportScript = redis.NewScript(`
+local old = redis.call('GET', KEYS[1])
+if old then
+  if old == ARGV[1] then return 0 end
+  return 1
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 0
+`)
+
+// SaveCreditReport implements gateway.Store: one atomic script; running it again after a
+// lost reply succeeds.
+func (s *Store) SaveCreditReport(ctx context.Context, r *gateway.StoredCreditReport) error {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	n, err := saveCreditReportScript.Run(ctx, s.rdb, []string{s.creditReportKey(r.VerificationCode)}, data).Int()
+	if err != nil {
+		return translate(err, nil)
+	}
+	if n == 1 {
+		return gateway.Errorf(gateway.ECONFLICT, "another credit report has this verification code", "该核验码已用于另一份信用报告")
+	}
+	return nil
+}
+
+// CreditReportByCode implements gateway.Store.
+func (s *Store) CreditReportByCode(ctx context.Context, code string) (*gateway.StoredCreditReport, error) {
+	data, err := s.rdb.Get(ctx, s.creditReportKey(code)).Bytes()
+	if err != nil {
+		return nil, translate(err, gateway.Errorf(gateway.ENOTFOUND, "no credit report with this verification code", "无此核验码对应的信用报告"))
+	}
+	var r gateway.StoredCreditReport
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("decode credit report: %w", err)
+	}
+	return &r, nil
+}
+
 // FilingByVerificationCode implements gateway.Store.
 func (s *Store) FilingByVerificationCode(ctx context.Context, code string) (*gateway.FilingRecord, error) {
 	id, err := s.rdb.Get(ctx, s.verifyKey(code)).Result()

@@ -85,6 +85,14 @@ func TestStoreSharedByReplicas(t *testing.T) {
 	first, err := s1.Filing(ctx, "F1")
 	require.NoError(t, err)
 	assert.Equal(t, "F3", first.SupersededBy)
+
+	// A credit report issued through one replica is verified through the other.
+	cr := &gateway.StoredCreditReport{VerificationCode: "7KQ4-M2XD-9PAB-3HTV", ReportNo: "UCX-CR-20261126-K7M2XD9P",
+		ExporterUSCC: "91440300MA5GK7R3DQ", IssuedAt: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC), Report: []byte(`{"reportNo":"UCX-CR-20261126-K7M2XD9P"}`)}
+	require.NoError(t, s1.SaveCreditReport(ctx, cr))
+	got, err := s2.CreditReportByCode(ctx, cr.VerificationCode)
+	require.NoError(t, err)
+	assert.Equal(t, cr, got)
 }
 
 func TestStoreRefusedWriteLeavesNoKeys(t *testing.T) {
