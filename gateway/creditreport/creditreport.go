@@ -176,7 +176,7 @@ func (s *Service) Verify(ctx context.Context, code string) (*Verification, error
 	case err != nil:
 		return nil, err
 	default:
-		v.Changes = Compare(&r.Credit, now)
+		v.Changes = append(v.Changes, Compare(&r.Credit, now)...) // [] when none, not null
 	}
 	v.Current = len(v.Changes) == 0
 	return v, nil

@@ -214,6 +214,7 @@ func TestVerifyByCode(t *testing.T) {
 		assert.Nil(t, v.SignatureProblem)
 		assert.True(t, v.Current)
 		assert.Empty(t, v.Changes)
+		assert.NotNil(t, v.Changes, "[] in JSON, not null")
 		assert.Equal(t, string(issued.JSON), string(v.Report), "the report as issued")
 		assert.Equal(t, issued.Report, *v.Issued())
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/ucx-export/ucx/fixtures"
 	"github.com/ucx-export/ucx/gateway/compliance"
 	"github.com/ucx-export/ucx/gateway/contract"
+	"github.com/ucx-export/ucx/gateway/creditreport"
 	"github.com/ucx-export/ucx/gateway/customs"
 	"github.com/ucx-export/ucx/gateway/deadlines"
 	"github.com/ucx-export/ucx/gateway/embedded"
@@ -78,9 +80,12 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 	svc := filings.New(store, client, sources, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }),
 		filings.WithReportKeys(keys), filings.WithCredit(credits))
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
+	reportKey, err := creditreport.LoadOrCreateKey(filepath.Join(dir, creditreport.KeyFile))
+	require.NoError(t, err)
 	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Deadlines: client, Ready: store.Ready, Logger: log,
-		Customs:   customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate).WithCredit(credits, sources.Exporters, customs.DefaultGradeRates),
-		Exporters: credits}), store: store, ledger: ledger, dir: dir, watch: client}
+		Customs:       customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate).WithCredit(credits, sources.Exporters, customs.DefaultGradeRates),
+		Exporters:     credits,
+		CreditReports: creditreport.New(store, credits, reportKey, creditreport.WithClock(func() time.Time { return testNow }))}), store: store, ledger: ledger, dir: dir, watch: client}
 }
 
 // do sends a request and returns the recorded response.

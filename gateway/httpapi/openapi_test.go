@@ -481,6 +481,17 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	v.validate("/components/schemas/EventRequest", event("police", "DECLARED")) // well-formed, but not police's to post
 	revocation := []byte(`{"reasonCode":"EXPORTER_REQUEST","actor":"commerce-officer-2"}`)
 	v.validate("/components/schemas/RevocationRequest", revocation)
+	// Issue one credit report to verify it.
+	issuedReport := srv.do(http.MethodGet, "/v1/exporters/"+filedExporter+"/credit-report", nil)
+	require.Equal(t, http.StatusOK, issuedReport.Code, issuedReport.Body.String())
+	var report struct {
+		VerificationCode string `json:"verificationCode"`
+	}
+	require.NoError(t, json.Unmarshal(issuedReport.Body.Bytes(), &report))
+	const (
+		creditReportSpec = "/v1/exporters/{uscc}/credit-report"
+		verifyCreditSpec = "/v1/verify/credit/{code}"
+	)
 	const (
 		traceSpec   = "/v1/vehicles/{vin}/trace"
 		eventsSpec  = "/v1/vehicles/{vin}/events"
@@ -527,6 +538,7 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 		{"event out of order", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, event("customs", "RELEASED"), nil, 409, gateway.EILLEGALTRANSITION},
 		{"event unchecked declaration", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, []byte(`{"org":"customs","type":"DECLARED","actor":"c1","declarationNo":"020220260999999999"}`), nil, 404, gateway.ENOTFOUND},
 		{"event declaration elsewhere", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, []byte(`{"org":"customs","type":"RELEASED","actor":"c1","declarationNo":"020220260999999999"}`), nil, 400, gateway.EINVALID},
+		{"verify credit report", "GET", "/v1/verify/credit/" + strings.ToLower(report.VerificationCode), verifyCreditSpec, nil, nil, 200, ""},
 		{"credit event", "POST", "/v1/exporters/" + filedExporter + "/credit-events", "/v1/exporters/{uscc}/credit-events", creditEvent("commerce", "E12", "2026-10-01"), nil, 201, ""},
 		{"credit event forbidden", "POST", "/v1/exporters/" + filedExporter + "/credit-events", "/v1/exporters/{uscc}/credit-events", creditEvent("police", "E12", "2026-10-01"), nil, 403, gateway.EFORBIDDEN},
 		{"credit event unfiled", "POST", "/v1/exporters/91350100M000100Y43/credit-events", "/v1/exporters/{uscc}/credit-events", creditEvent("commerce", "E12", "2026-10-01"), nil, 404, gateway.ENOTFOUND},
@@ -535,6 +547,14 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 		{"credit unfiled", "GET", "/v1/exporters/91350100M000100Y43/credit", "/v1/exporters/{uscc}/credit", nil, nil, 404, gateway.ENOTFOUND},
 		{"credit bad uscc", "GET", "/v1/exporters/x/credit", "/v1/exporters/{uscc}/credit", nil, nil, 400, gateway.EINVALID},
 		{"credit codes", "GET", "/v1/credit/codes", "/v1/credit/codes", nil, nil, 200, ""},
+		{"credit report", "GET", "/v1/exporters/" + filedExporter + "/credit-report", creditReportSpec, nil, nil, 200, ""},
+		{"credit report as JSON", "GET", "/v1/exporters/" + filedExporter + "/credit-report?format=json", creditReportSpec, nil, []string{"Accept", "text/html"}, 200, ""},
+		{"credit report bad uscc", "GET", "/v1/exporters/x/credit-report", creditReportSpec, nil, nil, 400, gateway.EINVALID},
+		{"credit report bad format", "GET", "/v1/exporters/" + filedExporter + "/credit-report?format=pdf", creditReportSpec, nil, nil, 400, gateway.EINVALID},
+		{"credit report unfiled", "GET", "/v1/exporters/91350100M000100Y43/credit-report", creditReportSpec, nil, nil, 404, gateway.ENOTFOUND},
+		{"verify credit report changed", "GET", "/v1/verify/credit/" + report.VerificationCode, verifyCreditSpec, nil, nil, 200, ""},
+		{"verify credit unknown", "GET", "/v1/verify/credit/ZZZZ-ZZZZ-ZZZZ-ZZZZ", verifyCreditSpec, nil, nil, 404, gateway.ENOTFOUND},
+		{"credit report key", "GET", "/v1/keys/credit-report", "/v1/keys/credit-report", nil, nil, 200, ""},
 		{"event own type", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, event("commerce", "FILED"), nil, 400, gateway.EINVALID},
 		{"event bad vin", "POST", "/v1/vehicles/LSJA24U6OJG269225/events", eventsSpec, event("customs", "DECLARED"), nil, 400, gateway.EINVALID},
 		{"event unknown field", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, []byte(`{"org":"customs","type":"DECLARED","actor":"c1","ownerName":"x"}`), nil, 400, gateway.EUNKNOWNFIELD},
@@ -582,6 +602,7 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 				assert.Equal(t, a.FilingID, b.FilingID, "a replay answers the filing the key created")
 			}
 			checkLedgerAnswer(t, c.name, w.Body.Bytes(), rec)
+			checkCreditReportAnswer(t, v, c.name, w.Body.Bytes())
 			v.response(c.method, c.specPath, w.Code, w.Header(), w.Body.Bytes())
 		})
 	}
@@ -631,6 +652,29 @@ func checkLedgerAnswer(t *testing.T, name string, body []byte, rec gateway.Filin
 		want := map[string]string{"issue licence": "ISSUED", "get licence": "ISSUED", "revoke licence": "REVOKED"}[name]
 		assert.Equal(t, want, r.Licence.Status)
 		assert.Equal(t, name != "get licence", r.Receipt != nil, "writes carry a receipt, reads none")
+	}
+}
+
+// checkCreditReportAnswer checks the credit reports inside the answers against their schema
+// and what TestOpenAPIResponsesMatchSchemas asked for: the report verified before the credit
+// event is current, after it not.
+func checkCreditReportAnswer(t *testing.T, v *specValidator, name string, body []byte) {
+	t.Helper()
+	switch name {
+	case "credit report", "credit report as JSON":
+		v.validate("/components/schemas/CreditReport", body)
+	case "verify credit report", "verify credit report changed":
+		var r struct {
+			SignatureValid bool              `json:"signatureValid"`
+			Current        bool              `json:"current"`
+			Changes        []json.RawMessage `json:"changes"`
+			Report         json.RawMessage   `json:"report"`
+		}
+		require.NoError(t, json.Unmarshal(body, &r))
+		assert.True(t, r.SignatureValid)
+		assert.Equal(t, name == "verify credit report", r.Current)
+		assert.Equal(t, name == "verify credit report", len(r.Changes) == 0)
+		v.validate("/components/schemas/CreditReport", r.Report)
 	}
 }
 

@@ -40,6 +40,10 @@ func (s *Server) routes() {
 	v1.POST("/credit/cases/:caseId/decision", s.handle(s.postCaseDecision))
 	v1.POST("/exporters/:uscc/suspension", s.handle(s.setExporterStatus(gateway.ExporterSuspended)))
 	v1.POST("/exporters/:uscc/reinstatement", s.handle(s.setExporterStatus(gateway.ExporterActive)))
+	v1.GET("/exporters/:uscc/credit-report", s.handle(s.getCreditReport))
+	v1.GET("/verify/credit/:code", s.handle(s.verifyCreditReport))
+	r.GET("/verify/credit/:code", s.handle(s.verifyCreditReportPage))
+	v1.GET("/keys/credit-report", s.handle(s.getCreditReportKey))
 
 	r.NoRoute(s.handle(notFound))
 	r.NoMethod(s.handle(methodNotAllowed))

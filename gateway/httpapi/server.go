@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/creditreport"
 	"github.com/ucx-export/ucx/gateway/customs"
 	"github.com/ucx-export/ucx/gateway/deadlines"
 	"github.com/ucx-export/ucx/gateway/exporters"
@@ -32,6 +33,8 @@ type Config struct {
 	Logger    *slog.Logger
 	// Ready reports whether the gateway's dependencies can serve requests (for /readyz).
 	Ready func(ctx context.Context) error
+	// CreditReports issues and verifies signed exporter credit reports.
+	CreditReports *creditreport.Service
 }
 
 // Server is the HTTP API.
@@ -44,6 +47,8 @@ type Server struct {
 	ledger    gateway.Ledger
 	log       *slog.Logger
 	ready     func(ctx context.Context) error
+	// creditReports issues and verifies signed exporter credit reports.
+	creditReports *creditreport.Service
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -51,6 +56,7 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 // New returns the API with its middleware: recovery, request ID, access log.
 func New(cfg Config) *Server {
 	s := &Server{engine: gin.New(), filings: cfg.Filings, customs: cfg.Customs, deadlines: cfg.Deadlines, exporters: cfg.Exporters, ledger: cfg.Ledger, log: cfg.Logger, ready: cfg.Ready}
+	s.creditReports = cfg.CreditReports
 	if s.log == nil {
 		s.log = slog.Default()
 	}
