@@ -35,6 +35,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/compliance"
 	"github.com/ucx-export/ucx/gateway/contract"
 	"github.com/ucx-export/ucx/gateway/credit"
+	"github.com/ucx-export/ucx/gateway/creditreport"
 	"github.com/ucx-export/ucx/gateway/customs"
 	"github.com/ucx-export/ucx/gateway/deadlines"
 	"github.com/ucx-export/ucx/gateway/embedded"
@@ -83,6 +84,7 @@ type config struct {
 	GradeRates       string        `json:"customsGradeRates"`
 	CreditCalendar   string        `json:"creditCalendar"`
 	SeedLicences     bool          `json:"seedLicences"`
+	CreditReportKey  string        `json:"creditReportKey,omitempty"`
 }
 
 // LogValue logs the configuration with any password in the Redis URL masked.
@@ -111,7 +113,8 @@ Runs on embedded defaults: a durable bbolt store and the trace ledger (the chain
 in-process over a hash-chained block log) in --data-dir, fsync'd before every 2xx, and agency
 look-ups (police status, maintenance records, export licences, exporter registry, destination
 standards) served in-process from the fixtures compiled into the binary. With --ledger fabric
-the trace is anchored on a real Hyperledger Fabric network instead.
+the trace is anchored on a real Hyperledger Fabric network instead. Exporter credit reports
+are signed with an Ed25519 key kept in --data-dir unless --credit-report-key names one.
 
 Flags (environment variable in brackets):
 `)
@@ -154,6 +157,7 @@ Flags (environment variable in brackets):
 		return nil, fmt.Errorf("UCX_SEED_LICENCES: %w", err)
 	}
 	fs.BoolVar(&c.SeedLicences, "seed-licences", seed, "issue the fixture licences on the ledger at start when missing (demo and tests) [UCX_SEED_LICENCES]")
+	fs.StringVar(&c.CreditReportKey, "credit-report-key", envOr("UCX_CREDIT_REPORT_KEY", ""), "PKCS#8 PEM file of the Ed25519 key that signs exporter credit reports (openssl genpkey -algorithm ed25519); it must exist. Empty: "+creditreport.KeyFile+" in --data-dir, created on first start; replicas sharing Redis need one key given here [UCX_CREDIT_REPORT_KEY]")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -271,6 +275,14 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		credits.WithCalendar(cal)
 	}
+	reportKey, err := loadCreditReportKey(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.CreditReportKey == "" && cfg.RedisURL != "" {
+		log.Warn("credit reports are signed with this replica's own key in --data-dir: give every replica sharing Redis the same --credit-report-key")
+	}
+	log.Info("credit report key", "keyId", reportKey.ID())
 	opts = append(opts, filings.WithLookupTimeout(cfg.LookupTimeout), filings.WithLogger(log), filings.WithReportKeys(keys), filings.WithCredit(credits))
 	svc := filings.New(store, ledger, lookups, validator, compliance.New(engineCfg), opts...)
 
@@ -295,7 +307,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	gradeRates, _ := parseGradeRates(cfg.GradeRates) // checked in parseConfig
 	clearance := customs.New(store, ledger, sources.Licences, svc, validator, cfg.InspectionRate).WithCredit(credits, sources.Exporters, gradeRates)
-	api := httpapi.New(httpapi.Config{Filings: svc, Customs: clearance, Deadlines: ledger, Exporters: credits, Ledger: ledger, Logger: log, Ready: ready})
+	api := httpapi.New(httpapi.Config{Filings: svc, Customs: clearance, Deadlines: ledger, Exporters: credits, Ledger: ledger, Logger: log, Ready: ready,
+		CreditReports: creditreport.New(store, credits, reportKey)})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -361,6 +374,15 @@ func loadInspectionKeys(cfg *config) (*inspection.Registry, error) {
 		dir = "."
 	}
 	return inspection.LoadRegistry(os.DirFS(dir), file)
+}
+
+// loadCreditReportKey reads the key that signs credit reports: the configured file, which
+// must exist, or the data directory's, created on first start.
+func loadCreditReportKey(cfg *config) (*creditreport.Key, error) {
+	if cfg.CreditReportKey != "" {
+		return creditreport.LoadKey(cfg.CreditReportKey)
+	}
+	return creditreport.LoadOrCreateKey(filepath.Join(cfg.DataDir, creditreport.KeyFile))
 }
 
 // openStore opens the store of filings, documents and idempotency keys: Redis when a URL is

@@ -49,6 +49,39 @@ func TestConfigFlagsAndEnv(t *testing.T) {
 	_, err = parseConfig([]string{"-h"}, &help)
 	assert.ErrorIs(t, err, flag.ErrHelp)
 	assert.Contains(t, help.String(), "UCX_DATA_DIR")
+	assert.Contains(t, help.String(), "UCX_CREDIT_REPORT_KEY")
+}
+
+// TestCreditReportKey: without --credit-report-key the key is created in the data directory
+// on first start and reused after; a configured key must exist and is never created.
+func TestCreditReportKey(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("UCX_CREDIT_REPORT_KEY", "")
+	c, err := parseConfig([]string{"--data-dir", dir}, io.Discard)
+	require.NoError(t, err)
+	first, err := loadCreditReportKey(c)
+	require.NoError(t, err)
+	info, err := os.Stat(filepath.Join(dir, "keys", "credit-report.ed25519"))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	again, err := loadCreditReportKey(c)
+	require.NoError(t, err)
+	assert.Equal(t, first.ID(), again.ID(), "reused on the next start")
+
+	missing := filepath.Join(t.TempDir(), "prod.pem")
+	t.Setenv("UCX_CREDIT_REPORT_KEY", missing)
+	c, err = parseConfig([]string{"--data-dir", t.TempDir()}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, missing, c.CreditReportKey)
+	_, err = loadCreditReportKey(c)
+	assert.Error(t, err, "a configured key that is not there is an error")
+	assert.NoFileExists(t, missing)
+
+	c, err = parseConfig([]string{"--credit-report-key", filepath.Join(dir, "keys", "credit-report.ed25519")}, io.Discard)
+	require.NoError(t, err)
+	given, err := loadCreditReportKey(c)
+	require.NoError(t, err)
+	assert.Equal(t, first.ID(), given.ID(), "the flag wins over the environment")
 }
 
 // gateway is an exportgw process under test.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ucx-export/ucx/fixtures"
+	"github.com/ucx-export/ucx/gateway/creditreport"
 )
 
 // redisURL returns the test Redis (UCX_REDIS_URL), skipping without one unless
@@ -89,6 +91,34 @@ func TestIdempotencyAcrossReplicas(t *testing.T) {
 		resp.Body.Close()
 		assert.Equal(t, http.StatusConflict, resp.StatusCode)
 	}
+}
+
+// TestCreditReportsAcrossReplicas runs two exportgw processes on one Redis with one
+// --credit-report-key: a report issued by one is confirmed by the other.
+func TestCreditReportsAcrossReplicas(t *testing.T) {
+	url := redisURL(t)
+	bin := buildBinary(t)
+	keyFile := filepath.Join(t.TempDir(), "credit-report.pem")
+	key, err := creditreport.LoadOrCreateKey(keyFile)
+	require.NoError(t, err)
+	var gws []*gatewayProc
+	for range 2 {
+		cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--redis-url", url, "--credit-report-key", keyFile)
+		gws = append(gws, startCmd(t, cmd))
+	}
+	var report struct {
+		VerificationCode string `json:"verificationCode"`
+		KeyID            string `json:"keyId"`
+	}
+	getJSON(t, gws[0].base+"/v1/exporters/91440300MA5GK7R3DQ/credit-report", &report)
+	assert.Equal(t, key.ID(), report.KeyID, "signed with the configured key")
+	var v struct {
+		SignatureValid bool `json:"signatureValid"`
+		Current        bool `json:"current"`
+	}
+	getJSON(t, gws[1].base+"/v1/verify/credit/"+report.VerificationCode, &v)
+	assert.True(t, v.SignatureValid, "the other replica confirms it")
+	assert.True(t, v.Current)
 }
 
 func randomSuffix() string {
