@@ -1,16 +1,20 @@
 // Command exportctl is the UCX operator and agency tool. Its subcommands sign and verify WM/T
 // 8/9 inspection reports the way the gateway's POST /v1/inspection-reports does (package
-// gateway/inspection: Ed25519 over the report's RFC 8785 canonical JSON).
+// gateway/inspection: Ed25519 over the report's RFC 8785 canonical JSON), and check the
+// gateway's signed exporter credit reports offline (package gateway/creditreport).
 //
 // Usage:
 //
 //	exportctl sign-report --key-id ID (--demo-key | --private-key FILE) REPORT.json
 //	exportctl verify-report [--keys fixtures|KEYS.json] SIGNED.json
+//	exportctl verify-credit-report (--key PUBFILE | --key-url URL) --report REPORT.json
 //
 // sign-report prints {"report": <the report as given>, "signature": {…}}, the body
 // POST /v1/inspection-reports accepts. verify-report checks such a body against the registered
-// agency keys and prints OK, or fails with the signature's error code (exit status 1). A file
-// named "-" is read from standard input. Run exportctl SUBCOMMAND -h for the flags.
+// agency keys and prints OK, or fails with the signature's error code (exit status 1).
+// verify-credit-report checks a credit report's signature with the gateway's published key
+// and prints OK, or fails with the reason's code (exit status 1). A file named "-" is read
+// from standard input. Run exportctl SUBCOMMAND -h for the flags.
 package main
 
 import (
@@ -25,16 +29,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/ucx-export/ucx/fixtures"
 	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/creditreport"
 	"github.com/ucx-export/ucx/gateway/inspection"
 )
 
@@ -91,6 +99,10 @@ Subcommands:
         verify such a body against the registered inspection agency keys: prints OK, or fails
         with REPORT_UNSIGNED, REPORT_SIGNATURE_INVALID, REPORT_AGENCY_UNKNOWN,
         REPORT_AGENCY_MISMATCH or REPORT_KEY_NOT_VALID (exit status 1)
+  verify-credit-report (--key PUBFILE | --key-url URL) --report REPORT.json
+        check a gateway-signed exporter credit report offline with the gateway's published
+        public key: prints OK, or fails with CREDIT_REPORT_SIGNATURE_INVALID,
+        CREDIT_REPORT_KEY_MISMATCH or CREDIT_REPORT_MALFORMED (exit status 1)
 
 Run exportctl SUBCOMMAND -h for its flags. A file named "-" is standard input.
 `
@@ -108,6 +120,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return signReport(args[1:], stdout, stderr)
 	case "verify-report":
 		return verifyReport(args[1:], stdout, stderr)
+	case "verify-credit-report":
+		return verifyCreditReport(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
@@ -322,4 +336,98 @@ func loadKeys(name string) (*inspection.Registry, error) {
 		return nil, err
 	}
 	return inspection.LoadRegistry(os.DirFS(filepath.Dir(abs)), filepath.Base(abs))
+}
+
+func verifyCreditReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("exportctl verify-credit-report", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	keyFile := fs.String("key", "", "the gateway's public key: the JSON of GET /v1/keys/credit-report, a PUBLIC KEY PEM block, or base64 of the 32 raw bytes")
+	keyURL := fs.String("key-url", "", "fetch the public key from the gateway instead: the URL of /v1/keys/credit-report, or the gateway's base URL")
+	reportFile := fs.String("report", "", "the signed credit report (the JSON of GET /v1/exporters/{uscc}/credit-report, or the report member of GET /v1/verify/credit/{code}) (required)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: exportctl verify-credit-report (--key PUBFILE | --key-url URL) --report REPORT.json
+
+Checks an exporter credit report signed by a UCX gateway, offline: the report's keyId must
+name the given key, and the Ed25519 signature (its signature member) must match the RFC 8785
+canonical JSON of the report without that member. Prints OK, or fails with exit status 1 and
+CREDIT_REPORT_SIGNATURE_INVALID (changed after signing, or not Ed25519),
+CREDIT_REPORT_KEY_MISMATCH (signed with another key) or CREDIT_REPORT_MALFORMED.
+This checks the signature only; whether the exporter's credit is still as reported is
+answered by the gateway at GET /v1/verify/credit/{code}.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		fs.Usage()
+		return usagef("verify-credit-report takes no arguments, got %v (the report is --report)", pos)
+	}
+	if (*keyFile == "") == (*keyURL == "") {
+		return usagef("verify-credit-report: give exactly one of --key and --key-url")
+	}
+	if *reportFile == "" {
+		return usagef("verify-credit-report: --report is required")
+	}
+	var keyData []byte
+	if *keyFile != "" {
+		keyData, err = readFile(*keyFile)
+	} else {
+		keyData, err = fetchKey(ctx, *keyURL)
+	}
+	if err != nil {
+		return err
+	}
+	pub, err := creditreport.ParsePublicKey(keyData)
+	if err != nil {
+		return fmt.Errorf("public key: %w", err)
+	}
+	doc, err := readFile(*reportFile)
+	if err != nil {
+		return err
+	}
+	r, err := creditreport.Verify(doc, pub)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "OK: credit report %s of %s (%s): grade %s, score %d as of %s; issued %s, signed with key %s\n"+
+		"  (the signature only: whether it is still current, ask GET /v1/verify/credit/%s)\n",
+		r.ReportNo, r.Credit.Name, r.Credit.USCC, r.Credit.Grade, r.Credit.Score, r.Credit.AsOf,
+		r.IssuedAt.Format(time.RFC3339), r.KeyID, r.VerificationCode)
+	return err
+}
+
+// fetchKey GETs the gateway's public key; a URL without a path gets /v1/keys/credit-report.
+func fetchKey(ctx context.Context, raw string) ([]byte, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usagef("--key-url %q is not an http(s) URL", raw)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/v1/keys/credit-report"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("--key-url: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("--key-url: %w", err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("--key-url %s answered %s", u, resp.Status)
+	}
+	return body, nil
 }

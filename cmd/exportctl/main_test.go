@@ -9,6 +9,8 @@ import (
 	"encoding/pem"
 	"flag"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +21,10 @@ import (
 
 	"github.com/ucx-export/ucx/fixtures"
 	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/credit"
+	"github.com/ucx-export/ucx/gateway/creditreport"
+	"github.com/ucx-export/ucx/gateway/embedded"
+	"github.com/ucx-export/ucx/gateway/exporters"
 	"github.com/ucx-export/ucx/gateway/inspection"
 )
 
@@ -327,4 +333,97 @@ func TestVerifyKeysFileErrors(t *testing.T) {
 	// A registry without the signing key: unknown agency key.
 	_, _, err = run(t, "verify-report", "--keys", writeTemp(t, "k.json", `[]`), signed)
 	assert.Equal(t, inspection.EAGENCYUNKNOWN, gateway.ErrorCode(err))
+}
+
+// fixedCredit answers one exporter's credit.
+type fixedCredit exporters.Credit
+
+func (f fixedCredit) Credit(context.Context, string) (*exporters.Credit, error) {
+	c := exporters.Credit(f)
+	return &c, nil
+}
+
+// issueCreditReport signs a credit report the way the gateway does and writes it and the
+// published key (as GET /v1/keys/credit-report answers it) to files.
+func issueCreditReport(t *testing.T) (reportFile, keyFile string, doc []byte, pk creditreport.PublicKey) {
+	t.Helper()
+	key, err := creditreport.LoadOrCreateKey(filepath.Join(t.TempDir(), creditreport.KeyFile))
+	require.NoError(t, err)
+	store, err := embedded.Open(t.TempDir())
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	svc := creditreport.New(store, fixedCredit{USCC: "91440300MA5GK7R3DQ", Name: "深圳市前海鹏远二手车出口有限公司", Score: 80, Grade: credit.GradeB,
+		ModelVersion: "ucx-credit-2026.1", AsOf: "2026-11-26", Events: []exporters.Event{}}, key)
+	issued, err := svc.Issue(context.Background(), "91440300MA5GK7R3DQ")
+	require.NoError(t, err)
+	pk = svc.PublicKey()
+	keyJSON, err := json.Marshal(pk)
+	require.NoError(t, err)
+	return writeTemp(t, "report.json", string(issued.JSON)), writeTemp(t, "key.json", string(keyJSON)), issued.JSON, pk
+}
+
+func TestVerifyCreditReport(t *testing.T) {
+	reportFile, keyFile, doc, pk := issueCreditReport(t)
+
+	for name, key := range map[string]string{"key JSON": keyFile, "PEM": writeTemp(t, "key.pem", pk.PEM), "base64": writeTemp(t, "key.b64", pk.PublicKey)} {
+		out, _, err := run(t, "verify-credit-report", "--key", key, "--report", reportFile)
+		require.NoError(t, err, name)
+		assert.True(t, strings.HasPrefix(out, "OK: credit report UCX-CR-"), out)
+		assert.Contains(t, out, "grade B, score 80")
+		assert.Contains(t, out, pk.KeyID)
+	}
+
+	tampered := writeTemp(t, "tampered.json", strings.Replace(string(doc), `"score":80`, `"score":95`, 1))
+	_, _, err := run(t, "verify-credit-report", "--key", keyFile, "--report", tampered)
+	assert.Equal(t, creditreport.ESIGNATUREINVALID, gateway.ErrorCode(err))
+	var w bytes.Buffer
+	assert.Equal(t, 1, report(err, &w))
+	assert.Contains(t, w.String(), "CREDIT_REPORT_SIGNATURE_INVALID")
+	assert.Contains(t, w.String(), "签名与报告内容不符")
+
+	_, otherKey, _, _ := issueCreditReport(t)
+	_, _, err = run(t, "verify-credit-report", "--key", otherKey, "--report", reportFile)
+	assert.Equal(t, creditreport.EKEYMISMATCH, gateway.ErrorCode(err))
+
+	_, _, err = run(t, "verify-credit-report", "--key", keyFile, "--report", writeTemp(t, "x.json", `{"reportNo":`))
+	assert.Equal(t, creditreport.EMALFORMED, gateway.ErrorCode(err))
+	_, _, err = run(t, "verify-credit-report", "--key", writeTemp(t, "bad.key", "nope"), "--report", reportFile)
+	assert.ErrorContains(t, err, "public key")
+}
+
+func TestVerifyCreditReportKeyURL(t *testing.T) {
+	reportFile, keyFile, _, _ := issueCreditReport(t)
+	keyJSON, err := os.ReadFile(keyFile)
+	require.NoError(t, err)
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/v1/keys/credit-report" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(keyJSON)
+	}))
+	defer gw.Close()
+
+	for _, u := range []string{gw.URL, gw.URL + "/", gw.URL + "/v1/keys/credit-report"} {
+		out, _, err := run(t, "verify-credit-report", "--key-url", u, "--report", reportFile)
+		require.NoError(t, err, u)
+		assert.Contains(t, out, "OK:", u)
+	}
+	_, _, err = run(t, "verify-credit-report", "--key-url", gw.URL+"/elsewhere", "--report", reportFile)
+	assert.ErrorContains(t, err, "404")
+}
+
+func TestVerifyCreditReportUsage(t *testing.T) {
+	reportFile, keyFile, _, _ := issueCreditReport(t)
+	for name, args := range map[string][]string{
+		"no key":       {"--report", reportFile},
+		"both keys":    {"--key", keyFile, "--key-url", "http://127.0.0.1:1", "--report", reportFile},
+		"no report":    {"--key", keyFile},
+		"positional":   {"--key", keyFile, "--report", reportFile, "extra"},
+		"not http URL": {"--key-url", "file:///etc/passwd", "--report", reportFile},
+	} {
+		_, _, err := run(t, append([]string{"verify-credit-report"}, args...)...)
+		assert.Equal(t, 2, report(err, &bytes.Buffer{}), "%s: %v", name, err)
+	}
 }
