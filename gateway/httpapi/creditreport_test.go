@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"testing"
@@ -226,4 +227,40 @@ func TestCreditReportSurvivesRestart(t *testing.T) {
 	assert.Equal(t, string(doc), string(v.Report))
 	assert.True(t, v.SignatureValid)
 	assert.True(t, v.Current)
+}
+
+// TestCreditReportAfterAnObjection: a report stops being current when the exporter objects to
+// one of its events (DISPUTED) and says so again, differently, once the objection is upheld.
+func TestCreditReportAfterAnObjection(t *testing.T) {
+	s := newTestServer(t)
+	base := "/v1/exporters/" + filedExporter
+	w := s.post(base+"/credit-events", creditEvent("commerce", "E12", "2026-10-01"))
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	eventID := decodeBody(t, w)["id"].(string)
+	var r struct {
+		VerificationCode string `json:"verificationCode"`
+	}
+	require.NoError(t, json.Unmarshal(issueReport(t, s, filedExporter), &r))
+
+	w = s.post(base+"/credit-cases", fmt.Appendf(nil, `{"kind":"OBJECTION","eventId":%q,"evidenceHash":"sha256:%064x","actor":"exporter-rep-1"}`, eventID, 1))
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	v := verifyCode(t, s, r.VerificationCode)
+	assert.False(t, v.Current)
+	require.Len(t, v.Changes, 1, "a disputed event still counts: only its status changed")
+	assert.Equal(t, creditreport.ChangeEventStatus, v.Changes[0].Kind)
+	assert.Equal(t, eventID, v.Changes[0].EventID)
+	assert.Equal(t, "ACTIVE", v.Changes[0].Was)
+	assert.Equal(t, "DISPUTED", v.Changes[0].Now)
+
+	w = s.post("/v1/credit/cases/"+decodeBody(t, w)["id"].(string)+"/decision", decision("UPHELD", 0))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	v = verifyCode(t, s, r.VerificationCode)
+	assert.True(t, v.SignatureValid)
+	assert.False(t, v.Current)
+	var kinds []string
+	for _, c := range v.Changes {
+		kinds = append(kinds, c.Kind)
+	}
+	assert.Equal(t, []string{creditreport.ChangeScore, creditreport.ChangeGrade, creditreport.ChangeEventStatus, creditreport.ChangeEventWeight}, kinds)
+	assert.Equal(t, "REVOKED", v.Changes[2].Now)
 }
