@@ -25,8 +25,10 @@ import (
 	"github.com/ucx-export/ucx/gateway/embedded"
 	"github.com/ucx-export/ucx/gateway/exporters"
 	"github.com/ucx-export/ucx/gateway/filings"
+	"github.com/ucx-export/ucx/gateway/gatewaytest"
 	"github.com/ucx-export/ucx/gateway/httpapi"
 	"github.com/ucx-export/ucx/gateway/inspection"
+	"github.com/ucx-export/ucx/gateway/webhooks"
 	"github.com/ucx-export/ucx/schemas"
 )
 
@@ -41,6 +43,9 @@ type testServer struct {
 	store  *embedded.Store
 	ledger *embedded.Ledger
 	dir    string
+	// feed is the credit change feed the API serves: in memory until the ledger has one.
+	feed     *gatewaytest.CreditFeed
+	webhooks *embedded.WebhookQueue
 }
 
 func newTestServer(t testing.TB) *testServer {
@@ -82,10 +87,15 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
 	reportKey, err := creditreport.LoadOrCreateKey(filepath.Join(dir, creditreport.KeyFile))
 	require.NoError(t, err)
+	feed := &gatewaytest.CreditFeed{}
+	hooks, err := embedded.OpenWebhookQueue(t.TempDir(), time.Minute) // not in dir: tests reopen dir while this is open
+	require.NoError(t, err)
+	t.Cleanup(func() { hooks.Close() })
 	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Deadlines: client, Ready: store.Ready, Logger: log,
 		Customs:       customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate).WithCredit(credits, sources.Exporters, customs.DefaultGradeRates),
 		Exporters:     credits,
-		CreditReports: creditreport.New(store, credits, reportKey, creditreport.WithClock(func() time.Time { return testNow }))}), store: store, ledger: ledger, dir: dir, watch: client}
+		CreditReports: creditreport.New(store, credits, reportKey, creditreport.WithClock(func() time.Time { return testNow })),
+		CreditFeed:    feed, Webhooks: webhooks.NewService(hooks)}), store: store, ledger: ledger, dir: dir, watch: client, feed: feed, webhooks: hooks}
 }
 
 // do sends a request and returns the recorded response.
