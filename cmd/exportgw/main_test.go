@@ -49,6 +49,7 @@ func TestConfigFlagsAndEnv(t *testing.T) {
 	_, err = parseConfig([]string{"-h"}, &help)
 	assert.ErrorIs(t, err, flag.ErrHelp)
 	assert.Contains(t, help.String(), "UCX_DATA_DIR")
+	assert.Contains(t, help.String(), "UCX_WEBHOOK_MAX_ATTEMPTS")
 	assert.Contains(t, help.String(), "UCX_CREDIT_REPORT_KEY")
 }
 
@@ -82,6 +83,81 @@ func TestCreditReportKey(t *testing.T) {
 	given, err := loadCreditReportKey(c)
 	require.NoError(t, err)
 	assert.Equal(t, first.ID(), given.ID(), "the flag wins over the environment")
+}
+
+func TestConfigWebhooks(t *testing.T) {
+	c, err := parseConfig(nil, io.Discard)
+	require.NoError(t, err)
+	assert.True(t, c.Webhooks, "on by default")
+	assert.Equal(t, 10, c.WebhookAttempts)
+	assert.Equal(t, 5*time.Second, c.WebhookBackoff)
+	assert.Equal(t, time.Hour, c.WebhookBackoffMx)
+	assert.Equal(t, 10*time.Second, c.WebhookTimeout)
+
+	t.Setenv("UCX_WEBHOOKS", "false")
+	t.Setenv("UCX_WEBHOOK_MAX_ATTEMPTS", "3")
+	t.Setenv("UCX_WEBHOOK_BACKOFF", "2s")
+	c, err = parseConfig(nil, io.Discard)
+	require.NoError(t, err)
+	assert.False(t, c.Webhooks)
+	assert.Equal(t, 3, c.WebhookAttempts)
+	assert.Equal(t, 2*time.Second, c.WebhookBackoff)
+	c, err = parseConfig([]string{"--webhooks", "--webhook-max-attempts", "5", "--webhook-timeout", "3s"}, io.Discard)
+	require.NoError(t, err)
+	assert.True(t, c.Webhooks, "a flag wins over the environment")
+	assert.Equal(t, 5, c.WebhookAttempts)
+	assert.Equal(t, 3*time.Second, c.WebhookTimeout)
+
+	for _, bad := range [][]string{
+		{"--webhook-max-attempts", "0"}, {"--webhook-backoff", "0s"}, {"--webhook-backoff", "2h"}, {"--webhook-timeout", "0s"},
+	} {
+		_, err = parseConfig(bad, io.Discard)
+		assert.Error(t, err, "%v", bad)
+	}
+	t.Setenv("UCX_WEBHOOK_TIMEOUT", "soon")
+	_, err = parseConfig(nil, io.Discard)
+	assert.Error(t, err)
+}
+
+// TestWebhookSubscriptionsSurviveRestart subscribes through a real exportgw process, stops it
+// with SIGTERM (the webhook workers stop with it), and finds the subscription after a restart
+// on the same data directory (webhooks.db); with --webhooks=false the routes answer 503.
+func TestWebhookSubscriptionsSurviveRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin, dir := buildBinary(t), t.TempDir()
+	gw := start(t, bin, dir)
+	resp, err := http.Post(gw.base+"/v1/webhooks/subscriptions", "application/json",
+		bytes.NewReader([]byte(`{"org":"police","url":"http://127.0.0.1:9/hook","kinds":["EXPORTER_SUSPENDED"]}`)))
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(b))
+	var sub struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(b, &sub))
+	require.NoError(t, gw.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, gw.cmd.Wait(), "exits cleanly on SIGTERM")
+
+	gw = start(t, bin, dir)
+	var list struct {
+		Subscriptions []struct {
+			ID string `json:"id"`
+		} `json:"subscriptions"`
+	}
+	getJSON(t, gw.base+"/v1/webhooks/subscriptions?org=police", &list)
+	require.Len(t, list.Subscriptions, 1)
+	assert.Equal(t, sub.ID, list.Subscriptions[0].ID)
+	require.NoError(t, gw.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, gw.cmd.Wait())
+
+	off := startCmd(t, exec.Command(bin, "--addr", "127.0.0.1:0", "--data-dir", dir, "--webhooks=false"))
+	resp, err = http.Get(off.base + "/v1/webhooks/subscriptions")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
 }
 
 // gateway is an exportgw process under test.
