@@ -361,11 +361,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	gradeRates, _ := parseGradeRates(cfg.GradeRates) // checked in parseConfig
 	clearance := customs.New(store, ledger, sources.Licences, svc, validator, cfg.InspectionRate).WithCredit(credits, sources.Exporters, gradeRates)
-	// The credit change feed is the ledger's. Until the ledger client implements
-	// gateway.CreditFeed (the chaincode side is being added), it is found by a type assertion:
-	// without it GET /v1/credit/changes answers 503 and no change is pumped to the webhooks.
-	// TODO(credit feed): pass client as the feed directly once contract.Client implements it.
-	feed, _ := any(client).(gateway.CreditFeed)
+	// The credit change feed is the ledger's (every credit write appends a change).
+	var feed gateway.CreditFeed = ledger
 	var hooks *webhooks.Service
 	if cfg.Webhooks {
 		q, closeQueue, err := openWebhookQueue(cfg, rdb)
@@ -517,22 +514,18 @@ func openWebhookQueue(cfg *config, rdb *redis.Client) (gateway.WebhookQueue, fun
 	return q, func() { q.Close() }, nil
 }
 
-// startWebhooks runs the deliverer and, with a feed, the pump; the returned function stops
-// both and waits for them (an attempt under way is finished and settled first).
+// startWebhooks runs the pump from the ledger's credit change feed and the deliverer; the
+// returned function stops both and waits for them (an attempt under way is finished and
+// settled first).
 func startWebhooks(cfg *config, q gateway.WebhookQueue, feed gateway.CreditFeed, log *slog.Logger) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	deliverer := webhooks.NewDeliverer(q, webhooks.WithLogger(log), webhooks.WithMaxAttempts(cfg.WebhookAttempts),
 		webhooks.WithBackoff(cfg.WebhookBackoff, cfg.WebhookBackoffMx), webhooks.WithTimeout(cfg.WebhookTimeout))
 	var wg sync.WaitGroup
-	wg.Add(1)
+	pump := webhooks.NewPump(feed, q, webhooks.WithLogger(log), webhooks.WithWake(deliverer.Wake))
+	wg.Add(2)
 	go func() { defer wg.Done(); deliverer.Run(ctx) }()
-	if feed != nil {
-		pump := webhooks.NewPump(feed, q, webhooks.WithLogger(log), webhooks.WithWake(deliverer.Wake))
-		wg.Add(1)
-		go func() { defer wg.Done(); pump.Run(ctx) }()
-	} else {
-		log.Warn("the ledger serves no credit change feed yet: webhook subscriptions are kept, no change is delivered")
-	}
+	go func() { defer wg.Done(); pump.Run(ctx) }()
 	return func() { cancel(); wg.Wait() }
 }
 

@@ -7,9 +7,11 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -21,6 +23,7 @@ import (
 	"github.com/ucx-export/ucx/chaincode"
 	"github.com/ucx-export/ucx/fixtures"
 	"github.com/ucx-export/ucx/gateway/embedded"
+	"github.com/ucx-export/ucx/gateway/webhooks"
 )
 
 func TestConfigFlagsAndEnv(t *testing.T) {
@@ -119,35 +122,70 @@ func TestConfigWebhooks(t *testing.T) {
 	assert.Error(t, err)
 }
 
-// TestWebhookSubscriptionsSurviveRestart subscribes through a real exportgw process, stops it
-// with SIGTERM (the webhook workers stop with it), and finds the subscription after a restart
-// on the same data directory (webhooks.db); with --webhooks=false the routes answer 503.
-func TestWebhookSubscriptionsSurviveRestart(t *testing.T) {
+// TestWebhooksEndToEnd runs a real exportgw process: an agency subscribes, a credit event is
+// recorded, and the change arrives at the agency signed with the subscription's secret. The
+// process stops cleanly on SIGTERM with its webhook workers, the subscription survives a
+// restart on the same data directory (webhooks.db), and with --webhooks=false the
+// subscription routes answer 503.
+func TestWebhooksEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
+	var mu sync.Mutex
+	var got []*http.Request
+	var bodies [][]byte
+	agency := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got, bodies = append(got, r), append(bodies, b)
+		mu.Unlock()
+	}))
+	t.Cleanup(agency.Close)
+
 	bin, dir := buildBinary(t), t.TempDir()
 	gw := start(t, bin, dir)
 	resp, err := http.Post(gw.base+"/v1/webhooks/subscriptions", "application/json",
-		bytes.NewReader([]byte(`{"org":"police","url":"http://127.0.0.1:9/hook","kinds":["EXPORTER_SUSPENDED"]}`)))
+		strings.NewReader(`{"org":"customs","url":"`+agency.URL+`/ucx","kinds":["EVENT_RECORDED"]}`))
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.Equal(t, http.StatusCreated, resp.StatusCode, string(b))
 	var sub struct {
-		ID string `json:"id"`
+		ID     string `json:"id"`
+		Secret string `json:"secret"`
 	}
 	require.NoError(t, json.Unmarshal(b, &sub))
+
+	yesterday := time.Now().AddDate(0, 0, -1).Format(time.DateOnly)
+	resp, err = http.Post(gw.base+"/v1/exporters/91440300MA5GK7R3DQ/credit-events", "application/json", strings.NewReader(
+		`{"org":"commerce","code":"E12","occurredAt":"`+yesterday+`","evidenceHash":"sha256:`+strings.Repeat("0", 63)+`7","actor":"commerce-officer-3"}`))
+	require.NoError(t, err)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(b))
+	var ev struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(b, &ev))
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) > 0 }, 30*time.Second, 50*time.Millisecond, "the change reaches the agency")
+	mu.Lock()
+	require.NoError(t, webhooks.Verify(sub.Secret, got[0].Header, bodies[0], time.Now(), time.Minute))
+	var event webhooks.Event
+	require.NoError(t, json.Unmarshal(bodies[0], &event))
+	mu.Unlock()
+	assert.Equal(t, "EVENT_RECORDED", event.Kind)
+	assert.Equal(t, ev.ID, event.Change.Ref)
+	assert.Equal(t, webhooks.EventID(event.Change.Seq), event.ID)
+
 	require.NoError(t, gw.cmd.Process.Signal(syscall.SIGTERM))
 	require.NoError(t, gw.cmd.Wait(), "exits cleanly on SIGTERM")
-
 	gw = start(t, bin, dir)
 	var list struct {
 		Subscriptions []struct {
 			ID string `json:"id"`
 		} `json:"subscriptions"`
 	}
-	getJSON(t, gw.base+"/v1/webhooks/subscriptions?org=police", &list)
+	getJSON(t, gw.base+"/v1/webhooks/subscriptions?org=customs", &list)
 	require.Len(t, list.Subscriptions, 1)
 	assert.Equal(t, sub.ID, list.Subscriptions[0].ID)
 	require.NoError(t, gw.cmd.Process.Signal(syscall.SIGTERM))
@@ -158,6 +196,9 @@ func TestWebhookSubscriptionsSurviveRestart(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	mu.Lock()
+	assert.Len(t, got, 1, "delivered once: the restart did not deliver it again")
+	mu.Unlock()
 }
 
 // gateway is an exportgw process under test.

@@ -25,7 +25,6 @@ import (
 	"github.com/ucx-export/ucx/gateway/embedded"
 	"github.com/ucx-export/ucx/gateway/exporters"
 	"github.com/ucx-export/ucx/gateway/filings"
-	"github.com/ucx-export/ucx/gateway/gatewaytest"
 	"github.com/ucx-export/ucx/gateway/httpapi"
 	"github.com/ucx-export/ucx/gateway/inspection"
 	"github.com/ucx-export/ucx/gateway/webhooks"
@@ -37,14 +36,12 @@ var testNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 // testServer is a gateway on embedded defaults over a temporary data directory.
 type testServer struct {
-	watch  *deadlines.Ledger
-	t      testing.TB
-	api    *httpapi.Server
-	store  *embedded.Store
-	ledger *embedded.Ledger
-	dir    string
-	// feed is the credit change feed the API serves: in memory until the ledger has one.
-	feed     *gatewaytest.CreditFeed
+	watch    *deadlines.Ledger
+	t        testing.TB
+	api      *httpapi.Server
+	store    *embedded.Store
+	ledger   *embedded.Ledger
+	dir      string
 	webhooks *embedded.WebhookQueue
 }
 
@@ -87,7 +84,6 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
 	reportKey, err := creditreport.LoadOrCreateKey(filepath.Join(dir, creditreport.KeyFile))
 	require.NoError(t, err)
-	feed := &gatewaytest.CreditFeed{}
 	hooks, err := embedded.OpenWebhookQueue(t.TempDir(), time.Minute) // not in dir: tests reopen dir while this is open
 	require.NoError(t, err)
 	t.Cleanup(func() { hooks.Close() })
@@ -95,7 +91,7 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 		Customs:       customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate).WithCredit(credits, sources.Exporters, customs.DefaultGradeRates),
 		Exporters:     credits,
 		CreditReports: creditreport.New(store, credits, reportKey, creditreport.WithClock(func() time.Time { return testNow })),
-		CreditFeed:    feed, Webhooks: webhooks.NewService(hooks)}), store: store, ledger: ledger, dir: dir, watch: client, feed: feed, webhooks: hooks}
+		CreditFeed:    client, Webhooks: webhooks.NewService(hooks)}), store: store, ledger: ledger, dir: dir, watch: client, webhooks: hooks}
 }
 
 // do sends a request and returns the recorded response.

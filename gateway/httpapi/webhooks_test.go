@@ -14,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ucx-export/ucx/gateway"
-	"github.com/ucx-export/ucx/gateway/gatewaytest"
 	"github.com/ucx-export/ucx/gateway/httpapi"
 	"github.com/ucx-export/ucx/gateway/webhooks"
 )
@@ -28,31 +27,57 @@ func (s *testServer) checked(v *specValidator, method, target, specPath string, 
 	return w
 }
 
+// recordCredit records credit events against the filed exporter through the API and returns
+// their IDs.
+func recordCredit(t *testing.T, srv *testServer, days ...string) []string {
+	t.Helper()
+	var ids []string
+	for _, day := range days {
+		w := srv.post("/v1/exporters/"+filedExporter+"/credit-events", creditEvent("commerce", "E12", day))
+		require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+		var ev gateway.CreditEvent
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &ev))
+		ids = append(ids, ev.ID)
+	}
+	return ids
+}
+
+// TestCreditChangesFeed reads the embedded ledger's credit change feed through the API.
 func TestCreditChangesFeed(t *testing.T) {
 	srv := newTestServer(t)
 	v := newSpecValidator(t)
-	changes := srv.feed.Append(gatewaytest.Change(gateway.ChangeEventRecorded, 1), gatewaytest.Change(gateway.ChangeExporterSuspended, 2),
-		gatewaytest.Change(gateway.ChangeCaseDecided, 3))
+	ids := recordCredit(t, srv, "2026-10-01", "2026-10-02", "2026-10-03")
 	const spec = "/v1/credit/changes"
-	page := func(target string) (out struct {
+	type page struct {
 		Changes []gateway.CreditChange `json:"changes"`
 		Next    uint64                 `json:"next"`
-	}) {
+	}
+	read := func(target string) (out page) {
 		w := srv.checked(v, "GET", target, spec, nil, http.StatusOK)
 		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
 		return out
 	}
-	p := page("/v1/credit/changes?limit=2")
-	assert.Equal(t, changes[:2], p.Changes)
+	p := read("/v1/credit/changes?limit=2")
+	require.Len(t, p.Changes, 2)
 	assert.Equal(t, uint64(2), p.Next)
-	p = page("/v1/credit/changes?after=2")
-	assert.Equal(t, changes[2:], p.Changes)
-	assert.Equal(t, uint64(3), p.Next)
-	p = page("/v1/credit/changes?after=3&limit=1000")
+	for i, c := range p.Changes {
+		assert.Equal(t, uint64(i+1), c.Seq)
+		assert.Equal(t, gateway.ChangeEventRecorded, c.Kind)
+		assert.Equal(t, ids[i], c.Ref)
+		assert.Equal(t, filedExporter, c.ExporterUSCC)
+		assert.NotEmpty(t, c.TxID)
+	}
+	rest := read("/v1/credit/changes?after=2")
+	require.Len(t, rest.Changes, 1)
+	assert.Equal(t, ids[2], rest.Changes[0].Ref)
+	assert.Equal(t, uint64(3), rest.Next)
+	p = read("/v1/credit/changes?after=3&limit=1000")
 	assert.Empty(t, p.Changes)
 	assert.NotNil(t, p.Changes, "an empty page is [], not null")
 	assert.Equal(t, uint64(3), p.Next, "nothing new: the same cursor")
-	assert.Len(t, page("/v1/credit/changes").Changes, 3, "from the start, 100 at most")
+	all := read("/v1/credit/changes")
+	assert.Len(t, all.Changes, 3, "from the start, 100 at most")
+	assert.Equal(t, rest.Changes[0], all.Changes[2], "the same after answers the same changes")
 
 	for target, pointer := range map[string]string{
 		"?after=-1": "after", "?after=x": "after", "?after=1.5": "after", "?after=": "after", "?after=18446744073709551616": "after",
@@ -83,8 +108,8 @@ func TestWebhookSubscriptionsLifecycle(t *testing.T) {
 	srv := newTestServer(t)
 	v := newSpecValidator(t)
 	const subs = "/v1/webhooks/subscriptions"
-	srv.feed.Append(gatewaytest.Change(gateway.ChangeEventRecorded, 1), gatewaytest.Change(gateway.ChangeExporterSuspended, 2))
-	_, err := webhooks.NewPump(srv.feed, srv.webhooks).Step(ctx)
+	recordCredit(t, srv, "2026-10-01", "2026-10-02")
+	_, err := webhooks.NewPump(srv.watch, srv.webhooks).Step(ctx)
 	require.NoError(t, err)
 
 	// Refused requests store nothing.
@@ -109,7 +134,7 @@ func TestWebhookSubscriptionsLifecycle(t *testing.T) {
 	w := srv.checked(v, "GET", subs, subs, nil, http.StatusOK)
 	assert.JSONEq(t, `{"subscriptions":[]}`, w.Body.String())
 
-	w = srv.checked(v, "POST", subs, subs, []byte(`{"org":"customs","url":"https://customs.example/ucx","kinds":["EXPORTER_SUSPENDED"]}`), http.StatusCreated)
+	w = srv.checked(v, "POST", subs, subs, []byte(`{"org":"customs","url":"https://customs.example/ucx","kinds":["EVENT_RECORDED"]}`), http.StatusCreated)
 	var created struct {
 		ID     string `json:"id"`
 		Secret string `json:"secret"`
@@ -131,8 +156,8 @@ func TestWebhookSubscriptionsLifecycle(t *testing.T) {
 
 	// A change that gave up is listed, and redelivered on request.
 	const dead, redo = subs + "/{id}/dead-letters", subs + "/{id}/dead-letters/{eventId}/redelivery"
-	srv.feed.Append(gatewaytest.Change(gateway.ChangeExporterSuspended, 3))
-	_, err = webhooks.NewPump(srv.feed, srv.webhooks).Step(ctx)
+	recordCredit(t, srv, "2026-10-03")
+	_, err = webhooks.NewPump(srv.watch, srv.webhooks).Step(ctx)
 	require.NoError(t, err)
 	ds, err := srv.webhooks.Claim(ctx, created.ID, time.Now(), 10)
 	require.NoError(t, err)
