@@ -25,7 +25,7 @@ bash "$fabric/deploy-cc.sh"
 
 echo "== integration tests (UCX_INTEGRATION=1)"
 export UCX_INTEGRATION=1 UCX_REDIS_URL="$redis_url" UCX_FABRIC_CONNECTION="$root/deploy/fabric/run/connection.env"
-go test -race -shuffle=on -count=1 ./gateway/rediscache/
+go test -race -shuffle=on -count=1 ./gateway/rediscache/ ./gateway/webhooks/
 # The Fabric journey walks fixture vehicles from their first step: it runs first, on the fresh
 # network, before TestFabricMode seeds every fixture licence.
 go test -race -count=1 -run 'TestJourneyFabric' ./cmd/exportgw/

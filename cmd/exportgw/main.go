@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -49,6 +50,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/police"
 	"github.com/ucx-export/ucx/gateway/rediscache"
 	"github.com/ucx-export/ucx/gateway/registry"
+	"github.com/ucx-export/ucx/gateway/webhooks"
 	"github.com/ucx-export/ucx/schemas"
 )
 
@@ -85,6 +87,11 @@ type config struct {
 	CreditCalendar   string        `json:"creditCalendar"`
 	SeedLicences     bool          `json:"seedLicences"`
 	CreditReportKey  string        `json:"creditReportKey,omitempty"`
+	Webhooks         bool          `json:"webhooks"`
+	WebhookAttempts  int           `json:"webhookMaxAttempts"`
+	WebhookBackoff   time.Duration `json:"webhookBackoff"`
+	WebhookBackoffMx time.Duration `json:"webhookBackoffMax"`
+	WebhookTimeout   time.Duration `json:"webhookTimeout"`
 }
 
 // LogValue logs the configuration with any password in the Redis URL masked.
@@ -115,6 +122,11 @@ look-ups (police status, maintenance records, export licences, exporter registry
 standards) served in-process from the fixtures compiled into the binary. With --ledger fabric
 the trace is anchored on a real Hyperledger Fabric network instead. Exporter credit reports
 are signed with an Ed25519 key kept in --data-dir unless --credit-report-key names one.
+
+Credit changes are pushed to the agencies' webhook subscriptions (POST /v1/webhooks/subscriptions):
+signed with HMAC-SHA256, retried with exponential backoff and jitter, dead-lettered after
+--webhook-max-attempts, delivered at least once. The queue is webhooks.db in --data-dir, or Redis
+Streams with --redis-url.
 
 Flags (environment variable in brackets):
 `)
@@ -158,6 +170,9 @@ Flags (environment variable in brackets):
 	}
 	fs.BoolVar(&c.SeedLicences, "seed-licences", seed, "issue the fixture licences on the ledger at start when missing (demo and tests) [UCX_SEED_LICENCES]")
 	fs.StringVar(&c.CreditReportKey, "credit-report-key", envOr("UCX_CREDIT_REPORT_KEY", ""), "PKCS#8 PEM file of the Ed25519 key that signs exporter credit reports (openssl genpkey -algorithm ed25519); it must exist. Empty: "+creditreport.KeyFile+" in --data-dir, created on first start; replicas sharing Redis need one key given here [UCX_CREDIT_REPORT_KEY]")
+	if err := webhookFlags(fs, c); err != nil {
+		return nil, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -207,7 +222,46 @@ Flags (environment variable in brackets):
 	if c.ReportMaxAgeDays < 1 {
 		return nil, fmt.Errorf("--report-max-age-days must be at least 1")
 	}
+	switch {
+	case c.WebhookAttempts < 1:
+		return nil, fmt.Errorf("--webhook-max-attempts must be at least 1")
+	case c.WebhookBackoff <= 0 || c.WebhookBackoffMx < c.WebhookBackoff:
+		return nil, fmt.Errorf("--webhook-backoff must be positive and at most --webhook-backoff-max")
+	case c.WebhookTimeout <= 0:
+		return nil, fmt.Errorf("--webhook-timeout must be positive")
+	}
 	return c, nil
+}
+
+// webhookFlags declares the webhook settings (each with its environment variable).
+func webhookFlags(fs *flag.FlagSet, c *config) error {
+	on, err := strconv.ParseBool(envOr("UCX_WEBHOOKS", "true"))
+	if err != nil {
+		return fmt.Errorf("UCX_WEBHOOKS: %w", err)
+	}
+	fs.BoolVar(&c.Webhooks, "webhooks", on, "push credit changes to the agencies' webhook subscriptions; false: the subscription routes answer 503 and nothing is delivered [UCX_WEBHOOKS]")
+	attempts, err := strconv.Atoi(envOr("UCX_WEBHOOK_MAX_ATTEMPTS", strconv.Itoa(webhooks.DefaultMaxAttempts)))
+	if err != nil {
+		return fmt.Errorf("UCX_WEBHOOK_MAX_ATTEMPTS: %w", err)
+	}
+	fs.IntVar(&c.WebhookAttempts, "webhook-max-attempts", attempts, "failed delivery attempts after which a change becomes a dead letter [UCX_WEBHOOK_MAX_ATTEMPTS]")
+	for _, d := range []struct {
+		v         *time.Duration
+		name, env string
+		def       time.Duration
+		usage     string
+	}{
+		{&c.WebhookBackoff, "webhook-backoff", "UCX_WEBHOOK_BACKOFF", webhooks.DefaultBackoffBase, "wait after a delivery's first failed attempt, doubled after each further one, with jitter [UCX_WEBHOOK_BACKOFF]"},
+		{&c.WebhookBackoffMx, "webhook-backoff-max", "UCX_WEBHOOK_BACKOFF_MAX", webhooks.DefaultBackoffMax, "longest wait between two attempts of a delivery [UCX_WEBHOOK_BACKOFF_MAX]"},
+		{&c.WebhookTimeout, "webhook-timeout", "UCX_WEBHOOK_TIMEOUT", webhooks.DefaultTimeout, "bound of one delivery attempt [UCX_WEBHOOK_TIMEOUT]"},
+	} {
+		v, err := time.ParseDuration(envOr(d.env, d.def.String()))
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.env, err)
+		}
+		fs.DurationVar(d.v, d.name, v, d.usage)
+	}
+	return nil
 }
 
 func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -307,8 +361,21 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	gradeRates, _ := parseGradeRates(cfg.GradeRates) // checked in parseConfig
 	clearance := customs.New(store, ledger, sources.Licences, svc, validator, cfg.InspectionRate).WithCredit(credits, sources.Exporters, gradeRates)
+	// The credit change feed is the ledger's (every credit write appends a change).
+	var feed gateway.CreditFeed = ledger
+	var hooks *webhooks.Service
+	if cfg.Webhooks {
+		q, closeQueue, err := openWebhookQueue(cfg, rdb)
+		if err != nil {
+			return err
+		}
+		defer closeQueue() // after the workers below have stopped (defers run last first)
+		hooks = webhooks.NewService(q)
+		stopHooks := startWebhooks(cfg, q, feed, log)
+		defer stopHooks()
+	}
 	api := httpapi.New(httpapi.Config{Filings: svc, Customs: clearance, Deadlines: ledger, Exporters: credits, Ledger: ledger, Logger: log, Ready: ready,
-		CreditReports: creditreport.New(store, credits, reportKey)})
+		CreditReports: creditreport.New(store, credits, reportKey), CreditFeed: feed, Webhooks: hooks})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -430,6 +497,36 @@ func openLedger(cfg *config) (*contract.Client, func(), error) {
 		return nil, nil, fmt.Errorf("open embedded ledger: %w", err)
 	}
 	return contract.New(chain, contract.WithInflight(embedded.Inflight)), func() { chain.Close() }, nil
+}
+
+// openWebhookQueue opens the webhook queue of the store mode: Redis Streams next to the Redis
+// store, else webhooks.db in the data directory. A delivery stays leased for twice the
+// delivery timeout, and at least a minute.
+func openWebhookQueue(cfg *config, rdb *redis.Client) (gateway.WebhookQueue, func(), error) {
+	lease := max(time.Minute, 2*cfg.WebhookTimeout)
+	if rdb != nil {
+		return rediscache.NewWebhookQueue(rdb, rediscache.WithLease(lease)), func() {}, nil
+	}
+	q, err := embedded.OpenWebhookQueue(cfg.DataDir, lease)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open webhook queue: %w", err)
+	}
+	return q, func() { q.Close() }, nil
+}
+
+// startWebhooks runs the pump from the ledger's credit change feed and the deliverer; the
+// returned function stops both and waits for them (an attempt under way is finished and
+// settled first).
+func startWebhooks(cfg *config, q gateway.WebhookQueue, feed gateway.CreditFeed, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	deliverer := webhooks.NewDeliverer(q, webhooks.WithLogger(log), webhooks.WithMaxAttempts(cfg.WebhookAttempts),
+		webhooks.WithBackoff(cfg.WebhookBackoff, cfg.WebhookBackoffMx), webhooks.WithTimeout(cfg.WebhookTimeout))
+	var wg sync.WaitGroup
+	pump := webhooks.NewPump(feed, q, webhooks.WithLogger(log), webhooks.WithWake(deliverer.Wake))
+	wg.Add(2)
+	go func() { defer wg.Done(); deliverer.Run(ctx) }()
+	go func() { defer wg.Done(); pump.Run(ctx) }()
+	return func() { cancel(); wg.Wait() }
 }
 
 // parseGradeRates reads "A=0.05,B=0.1,C=0.3,D=1": a sampling rate (0..1) per credit grade.

@@ -7,9 +7,11 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -21,6 +23,7 @@ import (
 	"github.com/ucx-export/ucx/chaincode"
 	"github.com/ucx-export/ucx/fixtures"
 	"github.com/ucx-export/ucx/gateway/embedded"
+	"github.com/ucx-export/ucx/gateway/webhooks"
 )
 
 func TestConfigFlagsAndEnv(t *testing.T) {
@@ -49,6 +52,7 @@ func TestConfigFlagsAndEnv(t *testing.T) {
 	_, err = parseConfig([]string{"-h"}, &help)
 	assert.ErrorIs(t, err, flag.ErrHelp)
 	assert.Contains(t, help.String(), "UCX_DATA_DIR")
+	assert.Contains(t, help.String(), "UCX_WEBHOOK_MAX_ATTEMPTS")
 	assert.Contains(t, help.String(), "UCX_CREDIT_REPORT_KEY")
 }
 
@@ -82,6 +86,119 @@ func TestCreditReportKey(t *testing.T) {
 	given, err := loadCreditReportKey(c)
 	require.NoError(t, err)
 	assert.Equal(t, first.ID(), given.ID(), "the flag wins over the environment")
+}
+
+func TestConfigWebhooks(t *testing.T) {
+	c, err := parseConfig(nil, io.Discard)
+	require.NoError(t, err)
+	assert.True(t, c.Webhooks, "on by default")
+	assert.Equal(t, 10, c.WebhookAttempts)
+	assert.Equal(t, 5*time.Second, c.WebhookBackoff)
+	assert.Equal(t, time.Hour, c.WebhookBackoffMx)
+	assert.Equal(t, 10*time.Second, c.WebhookTimeout)
+
+	t.Setenv("UCX_WEBHOOKS", "false")
+	t.Setenv("UCX_WEBHOOK_MAX_ATTEMPTS", "3")
+	t.Setenv("UCX_WEBHOOK_BACKOFF", "2s")
+	c, err = parseConfig(nil, io.Discard)
+	require.NoError(t, err)
+	assert.False(t, c.Webhooks)
+	assert.Equal(t, 3, c.WebhookAttempts)
+	assert.Equal(t, 2*time.Second, c.WebhookBackoff)
+	c, err = parseConfig([]string{"--webhooks", "--webhook-max-attempts", "5", "--webhook-timeout", "3s"}, io.Discard)
+	require.NoError(t, err)
+	assert.True(t, c.Webhooks, "a flag wins over the environment")
+	assert.Equal(t, 5, c.WebhookAttempts)
+	assert.Equal(t, 3*time.Second, c.WebhookTimeout)
+
+	for _, bad := range [][]string{
+		{"--webhook-max-attempts", "0"}, {"--webhook-backoff", "0s"}, {"--webhook-backoff", "2h"}, {"--webhook-timeout", "0s"},
+	} {
+		_, err = parseConfig(bad, io.Discard)
+		assert.Error(t, err, "%v", bad)
+	}
+	t.Setenv("UCX_WEBHOOK_TIMEOUT", "soon")
+	_, err = parseConfig(nil, io.Discard)
+	assert.Error(t, err)
+}
+
+// TestWebhooksEndToEnd runs a real exportgw process: an agency subscribes, a credit event is
+// recorded, and the change arrives at the agency signed with the subscription's secret. The
+// process stops cleanly on SIGTERM with its webhook workers, the subscription survives a
+// restart on the same data directory (webhooks.db), and with --webhooks=false the
+// subscription routes answer 503.
+func TestWebhooksEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	var mu sync.Mutex
+	var got []*http.Request
+	var bodies [][]byte
+	agency := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got, bodies = append(got, r), append(bodies, b)
+		mu.Unlock()
+	}))
+	t.Cleanup(agency.Close)
+
+	bin, dir := buildBinary(t), t.TempDir()
+	gw := start(t, bin, dir)
+	resp, err := http.Post(gw.base+"/v1/webhooks/subscriptions", "application/json",
+		strings.NewReader(`{"org":"customs","url":"`+agency.URL+`/ucx","kinds":["EVENT_RECORDED"]}`))
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(b))
+	var sub struct {
+		ID     string `json:"id"`
+		Secret string `json:"secret"`
+	}
+	require.NoError(t, json.Unmarshal(b, &sub))
+
+	yesterday := time.Now().AddDate(0, 0, -1).Format(time.DateOnly)
+	resp, err = http.Post(gw.base+"/v1/exporters/91440300MA5GK7R3DQ/credit-events", "application/json", strings.NewReader(
+		`{"org":"commerce","code":"E12","occurredAt":"`+yesterday+`","evidenceHash":"sha256:`+strings.Repeat("0", 63)+`7","actor":"commerce-officer-3"}`))
+	require.NoError(t, err)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(b))
+	var ev struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(b, &ev))
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) > 0 }, 30*time.Second, 50*time.Millisecond, "the change reaches the agency")
+	mu.Lock()
+	require.NoError(t, webhooks.Verify(sub.Secret, got[0].Header, bodies[0], time.Now(), time.Minute))
+	var event webhooks.Event
+	require.NoError(t, json.Unmarshal(bodies[0], &event))
+	mu.Unlock()
+	assert.Equal(t, "EVENT_RECORDED", event.Kind)
+	assert.Equal(t, ev.ID, event.Change.Ref)
+	assert.Equal(t, webhooks.EventID(event.Change.Seq), event.ID)
+
+	require.NoError(t, gw.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, gw.cmd.Wait(), "exits cleanly on SIGTERM")
+	gw = start(t, bin, dir)
+	var list struct {
+		Subscriptions []struct {
+			ID string `json:"id"`
+		} `json:"subscriptions"`
+	}
+	getJSON(t, gw.base+"/v1/webhooks/subscriptions?org=customs", &list)
+	require.Len(t, list.Subscriptions, 1)
+	assert.Equal(t, sub.ID, list.Subscriptions[0].ID)
+	require.NoError(t, gw.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, gw.cmd.Wait())
+
+	off := startCmd(t, exec.Command(bin, "--addr", "127.0.0.1:0", "--data-dir", dir, "--webhooks=false"))
+	resp, err = http.Get(off.base + "/v1/webhooks/subscriptions")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	mu.Lock()
+	assert.Len(t, got, 1, "delivered once: the restart did not deliver it again")
+	mu.Unlock()
 }
 
 // gateway is an exportgw process under test.

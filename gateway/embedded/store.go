@@ -1,6 +1,6 @@
 // Package embedded holds the in-process implementations the gateway runs on by default: a
-// durable Store over one bbolt file (every write fsync'd before it returns) and the agency
-// look-ups served from fixtures.
+// durable Store over one bbolt file (every write fsync'd before it returns), the agency
+// look-ups served from fixtures, and the webhook queue (WebhookQueue, its own bbolt file).
 package embedded
 
 import (

@@ -27,6 +27,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/filings"
 	"github.com/ucx-export/ucx/gateway/httpapi"
 	"github.com/ucx-export/ucx/gateway/inspection"
+	"github.com/ucx-export/ucx/gateway/webhooks"
 	"github.com/ucx-export/ucx/schemas"
 )
 
@@ -35,12 +36,13 @@ var testNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
 
 // testServer is a gateway on embedded defaults over a temporary data directory.
 type testServer struct {
-	watch  *deadlines.Ledger
-	t      testing.TB
-	api    *httpapi.Server
-	store  *embedded.Store
-	ledger *embedded.Ledger
-	dir    string
+	watch    *deadlines.Ledger
+	t        testing.TB
+	api      *httpapi.Server
+	store    *embedded.Store
+	ledger   *embedded.Ledger
+	dir      string
+	webhooks *embedded.WebhookQueue
 }
 
 func newTestServer(t testing.TB) *testServer {
@@ -82,10 +84,14 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
 	reportKey, err := creditreport.LoadOrCreateKey(filepath.Join(dir, creditreport.KeyFile))
 	require.NoError(t, err)
+	hooks, err := embedded.OpenWebhookQueue(t.TempDir(), time.Minute) // not in dir: tests reopen dir while this is open
+	require.NoError(t, err)
+	t.Cleanup(func() { hooks.Close() })
 	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Deadlines: client, Ready: store.Ready, Logger: log,
 		Customs:       customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate).WithCredit(credits, sources.Exporters, customs.DefaultGradeRates),
 		Exporters:     credits,
-		CreditReports: creditreport.New(store, credits, reportKey, creditreport.WithClock(func() time.Time { return testNow }))}), store: store, ledger: ledger, dir: dir, watch: client}
+		CreditReports: creditreport.New(store, credits, reportKey, creditreport.WithClock(func() time.Time { return testNow })),
+		CreditFeed:    client, Webhooks: webhooks.NewService(hooks)}), store: store, ledger: ledger, dir: dir, watch: client, webhooks: hooks}
 }
 
 // do sends a request and returns the recorded response.

@@ -44,6 +44,13 @@ func (s *Server) routes() {
 	v1.GET("/verify/credit/:code", s.handle(s.verifyCreditReport))
 	r.GET("/verify/credit/:code", s.handle(s.verifyCreditReportPage))
 	v1.GET("/keys/credit-report", s.handle(s.getCreditReportKey))
+	v1.GET("/credit/changes", s.handle(s.listCreditChanges))
+	v1.POST("/webhooks/subscriptions", s.handle(s.createSubscription))
+	v1.GET("/webhooks/subscriptions", s.handle(s.listSubscriptions))
+	v1.GET("/webhooks/subscriptions/:id", s.handle(s.getSubscription))
+	v1.DELETE("/webhooks/subscriptions/:id", s.handle(s.deleteSubscription))
+	v1.GET("/webhooks/subscriptions/:id/dead-letters", s.handle(s.listDeadLetters))
+	v1.POST("/webhooks/subscriptions/:id/dead-letters/:eventId/redelivery", s.handle(s.redeliver))
 
 	r.NoRoute(s.handle(notFound))
 	r.NoMethod(s.handle(methodNotAllowed))

@@ -16,6 +16,7 @@ import (
 	"github.com/ucx-export/ucx/gateway/deadlines"
 	"github.com/ucx-export/ucx/gateway/exporters"
 	"github.com/ucx-export/ucx/gateway/filings"
+	"github.com/ucx-export/ucx/gateway/webhooks"
 )
 
 // OpenAPI is the API description served at /openapi.json.
@@ -30,7 +31,11 @@ type Config struct {
 	Deadlines *deadlines.Ledger
 	Exporters *exporters.Service
 	Ledger    gateway.Ledger
-	Logger    *slog.Logger
+	// CreditFeed serves GET /v1/credit/changes (503 without one).
+	CreditFeed gateway.CreditFeed
+	// Webhooks serves the webhook subscriptions (503 without it: --webhooks=false).
+	Webhooks *webhooks.Service
+	Logger   *slog.Logger
 	// Ready reports whether the gateway's dependencies can serve requests (for /readyz).
 	Ready func(ctx context.Context) error
 	// CreditReports issues and verifies signed exporter credit reports.
@@ -39,14 +44,16 @@ type Config struct {
 
 // Server is the HTTP API.
 type Server struct {
-	engine    *gin.Engine
-	filings   *filings.Service
-	customs   *customs.Service
-	deadlines *deadlines.Ledger
-	exporters *exporters.Service
-	ledger    gateway.Ledger
-	log       *slog.Logger
-	ready     func(ctx context.Context) error
+	engine     *gin.Engine
+	filings    *filings.Service
+	customs    *customs.Service
+	deadlines  *deadlines.Ledger
+	exporters  *exporters.Service
+	ledger     gateway.Ledger
+	creditFeed gateway.CreditFeed
+	webhooks   *webhooks.Service
+	log        *slog.Logger
+	ready      func(ctx context.Context) error
 	// creditReports issues and verifies signed exporter credit reports.
 	creditReports *creditreport.Service
 }
@@ -55,7 +62,8 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 
 // New returns the API with its middleware: recovery, request ID, access log.
 func New(cfg Config) *Server {
-	s := &Server{engine: gin.New(), filings: cfg.Filings, customs: cfg.Customs, deadlines: cfg.Deadlines, exporters: cfg.Exporters, ledger: cfg.Ledger, log: cfg.Logger, ready: cfg.Ready}
+	s := &Server{engine: gin.New(), filings: cfg.Filings, customs: cfg.Customs, deadlines: cfg.Deadlines, exporters: cfg.Exporters, ledger: cfg.Ledger,
+		creditFeed: cfg.CreditFeed, webhooks: cfg.Webhooks, log: cfg.Logger, ready: cfg.Ready}
 	s.creditReports = cfg.CreditReports
 	if s.log == nil {
 		s.log = slog.Default()

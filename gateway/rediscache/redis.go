@@ -1,8 +1,9 @@
 // Package rediscache keeps the gateway's working data in Redis, shared by every gateway
 // replica: Store (filings, documents, VIN → current filing, the anchor queue and idempotency
-// keys, each filing written atomically by one Lua script) and Lookups (a cache in front of
+// keys, each filing written atomically by one Lua script), Lookups (a cache in front of
 // the agency look-ups that answers a filing in one Redis round trip and falls back to the
-// agencies when Redis fails).
+// agencies when Redis fails) and WebhookQueue (the credit change webhooks on Redis Streams;
+// its keys, ucx:wh:…, are listed on the type).
 //
 // Key layout, under a configurable prefix (default "ucx:"):
 //
@@ -130,20 +131,21 @@ type config struct {
 	cacheTimeout time.Duration
 	cacheBackoff time.Duration
 	now          func() time.Time
+	lease        time.Duration
 }
 
 func newConfig(opts []Option) config {
-	c := config{prefix: DefaultPrefix, idemTTL: DefaultIdempotencyTTL, ttls: DefaultTTLs(), cacheTimeout: DefaultCacheTimeout, cacheBackoff: DefaultCacheBackoff, now: time.Now}
+	c := config{prefix: DefaultPrefix, idemTTL: DefaultIdempotencyTTL, ttls: DefaultTTLs(), cacheTimeout: DefaultCacheTimeout, cacheBackoff: DefaultCacheBackoff, now: time.Now, lease: DefaultLease}
 	for _, o := range opts {
 		o(&c)
 	}
 	return c
 }
 
-// Option configures NewStore and NewLookups; each says which it applies to.
+// Option configures NewStore, NewLookups and NewWebhookQueue; each says which it applies to.
 type Option func(*config)
 
-// WithPrefix sets the prefix of every key (Store and Lookups; default "ucx:"). Tests use a
+// WithPrefix sets the prefix of every key (Store, Lookups and WebhookQueue; default "ucx:"). Tests use a
 // unique prefix each; a deployment can keep several environments in one Redis.
 func WithPrefix(prefix string) Option { return func(c *config) { c.prefix = prefix } }
 
