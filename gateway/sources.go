@@ -129,6 +129,9 @@ type LicenceSource interface {
 type ExporterRegistry interface {
 	// Exporter returns a filed exporter; ENOTFOUND when not filed, EUNAVAILABLE on outage.
 	Exporter(ctx context.Context, uscc string) (*Exporter, error)
+	// Exporters returns every exporter of the registry, whatever its filing status, in USCC
+	// order (for the commerce review list); EUNAVAILABLE on outage.
+	Exporters(ctx context.Context) ([]Exporter, error)
 }
 
 // DestinationSource tells which destinations have a market-access standard.

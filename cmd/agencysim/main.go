@@ -68,6 +68,8 @@ Serves, from the fixtures (compiled in, or --fixtures-dir):
   GET /police/v1/vehicles/{vin}                 police registration record, or 404
   GET /maintenance/v1/vehicles/{vin}/records    {"records": [...]} (empty when none)
   GET /licences/v1/licences/{no}                export licence, or 404
+  GET /registry/v1/exporters?after=&limit=      every exporter in USCC order, paged:
+                                                {"exporters": [...], "next": "<uscc>" or ""}
   GET /registry/v1/exporters/{uscc}             filed exporter, or 404
   GET /registry/v1/destinations/{country}       destination access standard, or 404
   GET /healthz

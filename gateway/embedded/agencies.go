@@ -105,6 +105,16 @@ func (a *Agencies) Exporter(_ context.Context, uscc string) (*gateway.Exporter, 
 	return nil, gateway.Errorf(gateway.ENOTFOUND, "exporter %s is not filed", "出口企业 %s 未备案", uscc)
 }
 
+// Exporters implements gateway.ExporterRegistry: every fixture exporter, in USCC order.
+func (a *Agencies) Exporters(context.Context) ([]gateway.Exporter, error) {
+	out := make([]gateway.Exporter, 0, len(a.exporters))
+	for _, e := range a.exporters {
+		out = append(out, *e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].USCC < out[j].USCC })
+	return out, nil
+}
+
 // Destination implements gateway.DestinationSource.
 func (a *Agencies) Destination(_ context.Context, country string) (*gateway.Destination, error) {
 	if d, ok := a.destinations[country]; ok {

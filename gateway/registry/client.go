@@ -5,6 +5,8 @@ package registry
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/ucx-export/ucx/gateway"
@@ -52,6 +54,67 @@ func (c *Client) Exporter(ctx context.Context, uscc string) (*gateway.Exporter, 
 		return nil, err
 	}
 	return &e, nil
+}
+
+// listPage is the size of the pages Exporters asks for.
+const listPage = 500
+
+// maxListPages bounds how many pages Exporters follows: a registry that keeps answering a
+// next page is broken, not large (500 000 exporters).
+const maxListPages = 1000
+
+// exportersPage is one answer of GET {base}/v1/exporters?after=&limit=.
+type exportersPage struct {
+	Exporters []gateway.Exporter `json:"exporters"`
+	Next      string             `json:"next"`
+}
+
+// Exporters implements gateway.ExporterRegistry: it follows the registry's pages (GET
+// {base}/v1/exporters?after=<uscc>&limit=500) to the end, each page one request with the
+// client's retries and breaker. EUNAVAILABLE when the registry cannot be reached or a page
+// is out of order (not after the previous one, or next not its last USCC).
+func (c *Client) Exporters(ctx context.Context) ([]gateway.Exporter, error) {
+	var out []gateway.Exporter
+	after := ""
+	for range maxListPages {
+		q := url.Values{"limit": {strconv.Itoa(listPage)}}
+		if after != "" {
+			q.Set("after", after)
+		}
+		var p exportersPage
+		err := c.c.Get(ctx, agencyhttp.Request{
+			Path: agencyhttp.Path("v1", "exporters") + "?" + q.Encode(),
+			Check: func() error {
+				if p.Exporters == nil {
+					return fmt.Errorf("no exporters member")
+				}
+				prev := after
+				for _, e := range p.Exporters {
+					if e.USCC <= prev {
+						return fmt.Errorf("exporter %q is not after %q", e.USCC, prev)
+					}
+					prev = e.USCC
+				}
+				if p.Next != "" && (len(p.Exporters) == 0 || p.Next != prev) {
+					return fmt.Errorf("next %q is not the page's last exporter %q", p.Next, prev)
+				}
+				return nil
+			},
+		}, &p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Exporters...)
+		if p.Next == "" {
+			if out == nil {
+				out = []gateway.Exporter{}
+			}
+			return out, nil
+		}
+		after = p.Next
+	}
+	return nil, gateway.Wrap(fmt.Errorf("%s: more than %d pages of exporters", Source.Name, maxListPages),
+		gateway.EUNAVAILABLE, Source.Title+" unavailable", Source.TitleZh+"暂不可用")
 }
 
 // Destination implements gateway.DestinationSource: ENOTFOUND when the country has no

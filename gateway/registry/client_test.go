@@ -3,8 +3,11 @@ package registry_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -98,4 +101,60 @@ func TestMeaninglessAnswersAreOutages(t *testing.T) {
 	assert.Equal(t, gateway.EUNAVAILABLE, gateway.ErrorCode(err))
 	_, err = c.Destination(context.Background(), "KZ")
 	assert.Equal(t, gateway.EUNAVAILABLE, gateway.ErrorCode(err))
+	_, err = c.Exporters(context.Background())
+	assert.Equal(t, gateway.EUNAVAILABLE, gateway.ErrorCode(err))
+}
+
+// TestExportersListsTheWholeRegistry: the list is every exporter of the registry, whatever
+// its filing status, in USCC order, across as many pages as the registry answers.
+func TestExportersListsTheWholeRegistry(t *testing.T) {
+	ctx := context.Background()
+	s, err := sim.New(fixtures.FS, nil)
+	require.NoError(t, err)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(func() { s.Close(); srv.Close() })
+	c := registry.New(srv.URL + registry.SimPrefix)
+
+	want, err := embedded.LoadAgencies(fixtures.FS)
+	require.NoError(t, err)
+	fromFixtures, err := want.Exporters(ctx)
+	require.NoError(t, err)
+	require.Len(t, fromFixtures, len(fixture[gateway.Exporter](t, "exporters.json")))
+	got, err := c.Exporters(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, fromFixtures, got)
+	statuses := map[string]bool{}
+	for _, e := range got {
+		statuses[e.FilingStatus] = true
+	}
+	assert.Equal(t, map[string]bool{"APPROVED": true, "PENDING": true, "REVOKED": true}, statuses)
+
+	// More than two pages of 500.
+	for i := range 1100 {
+		s.PutExporter(gateway.Exporter{USCC: fmt.Sprintf("92000000%010d", i), Name: "个体户", FilingStatus: "APPROVED"})
+	}
+	got, err = c.Exporters(ctx)
+	require.NoError(t, err)
+	require.Len(t, got, len(fromFixtures)+1100)
+	assert.True(t, slices.IsSortedFunc(got, func(a, b gateway.Exporter) int { return strings.Compare(a.USCC, b.USCC) }))
+	assert.Equal(t, fromFixtures, got[:len(fromFixtures)])
+	assert.Equal(t, "920000000000001099", got[len(got)-1].USCC)
+}
+
+// TestDisorderedPagesAreOutages: a page out of order or a next that does not advance is a
+// broken registry (EUNAVAILABLE), never a list with holes or a loop.
+func TestDisorderedPagesAreOutages(t *testing.T) {
+	for name, body := range map[string]string{
+		"out of order":     `{"exporters":[{"uscc":"91B"},{"uscc":"91A"}],"next":""}`,
+		"next not last":    `{"exporters":[{"uscc":"91A"},{"uscc":"91B"}],"next":"91A"}`,
+		"next on no page":  `{"exporters":[],"next":"91A"}`,
+		"exporters absent": `{"next":""}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(body)) }))
+			t.Cleanup(srv.Close)
+			_, err := registry.New(srv.URL).Exporters(context.Background())
+			assert.Equal(t, gateway.EUNAVAILABLE, gateway.ErrorCode(err))
+		})
+	}
 }

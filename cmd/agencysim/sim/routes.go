@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"sort"
+	"strconv"
 	"time"
 
 	"github.com/ucx-export/ucx/gateway"
@@ -23,6 +25,7 @@ func (s *Sim) Handler() http.Handler {
 	mux.Handle("GET /police/v1/vehicles/{vin}", s.service(Police, s.getPolice))
 	mux.Handle("GET /maintenance/v1/vehicles/{vin}/records", s.service(Maintenance, s.getMaintenance))
 	mux.Handle("GET /licences/v1/licences/{no}", s.service(Licences, s.getLicence))
+	mux.Handle("GET /registry/v1/exporters", s.service(Registry, s.listExporters))
 	mux.Handle("GET /registry/v1/exporters/{uscc}", s.service(Registry, s.getExporter))
 	mux.Handle("GET /registry/v1/destinations/{country}", s.service(Registry, s.getDestination))
 	// Admin API: never faulted, never counted.
@@ -215,6 +218,44 @@ func (s *Sim) getExporter(w http.ResponseWriter, r *http.Request) error {
 		return gateway.Errorf(gateway.ENOTFOUND, "exporter %s is not filed", "出口企业 %s 未备案", uscc)
 	}
 	return writeJSON(w, http.StatusOK, e)
+}
+
+// Exporter list pages: ?limit= (default DefaultExportersPage, at most MaxExportersPage).
+const (
+	DefaultExportersPage = 500
+	MaxExportersPage     = 1000
+)
+
+// listExporters answers a page of the registry in USCC order: the exporters after ?after=
+// (a USCC; absent for the first page), at most ?limit= of them, and next, the USCC to pass
+// as after for the following page ("" on the last page).
+func (s *Sim) listExporters(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	limit := DefaultExportersPage
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxExportersPage {
+			return gateway.Errorf(gateway.EINVALID, "limit must be 1–%d", "limit 应为 1 至 %d", MaxExportersPage).
+				WithDetails(gateway.Detail{Pointer: "limit", Code: gateway.EINVALID, Message: "out of range", MessageZh: "超出范围"})
+		}
+		limit = n
+	}
+	after := q.Get("after")
+	s.mu.RLock()
+	page := make([]gateway.Exporter, 0, min(limit, len(s.exporters)))
+	for _, e := range s.exporters {
+		if e.USCC > after {
+			page = append(page, e)
+		}
+	}
+	s.mu.RUnlock()
+	sort.Slice(page, func(i, j int) bool { return page[i].USCC < page[j].USCC })
+	body := ExportersBody{Exporters: page}
+	if len(page) > limit {
+		body.Exporters = page[:limit]
+		body.Next = page[limit-1].USCC
+	}
+	return writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Sim) getDestination(w http.ResponseWriter, r *http.Request) error {

@@ -68,6 +68,13 @@ type RecordsBody struct {
 	Records []gateway.MaintenanceRecord `json:"records"`
 }
 
+// ExportersBody is the body of the exporter list route: one page of the registry in USCC
+// order, and the USCC to pass as ?after= for the next page ("" on the last page).
+type ExportersBody struct {
+	Exporters []gateway.Exporter `json:"exporters"`
+	Next      string             `json:"next"`
+}
+
 type counters struct{ requests, faults atomic.Int64 }
 
 // Sim is the simulator's state: the agency records, the faults in force and the counters.

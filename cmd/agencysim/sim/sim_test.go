@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +86,44 @@ func TestAgencyRoutes(t *testing.T) {
 	}
 	_, body := call(t, http.MethodGet, base+"/maintenance/v1/vehicles/LNOPE/records", "")
 	assert.Equal(t, []any{}, body["records"], "an empty list, not null")
+}
+
+// TestExporterList: the registry answers every exporter in USCC order, page by page.
+func TestExporterList(t *testing.T) {
+	_, base := start(t)
+	var all []string
+	after := ""
+	for range 20 {
+		status, body := call(t, http.MethodGet, base+"/registry/v1/exporters?limit=4&after="+after, "")
+		require.Equal(t, 200, status, body)
+		page := body["exporters"].([]any)
+		require.LessOrEqual(t, len(page), 4)
+		for _, e := range page {
+			all = append(all, e.(map[string]any)["uscc"].(string))
+		}
+		if body["next"] == "" {
+			break
+		}
+		after = body["next"].(string)
+		assert.Equal(t, all[len(all)-1], after, "next is the page's last USCC")
+	}
+	data, err := fixtures.FS.ReadFile("agencies/exporters.json")
+	require.NoError(t, err)
+	var want []gateway.Exporter
+	require.NoError(t, json.Unmarshal(data, &want))
+	require.Len(t, all, len(want))
+	assert.True(t, slices.IsSorted(all))
+
+	_, body := call(t, http.MethodGet, base+"/registry/v1/exporters", "")
+	assert.Len(t, body["exporters"], len(want), "one page by default")
+	assert.Equal(t, "", body["next"])
+	_, body = call(t, http.MethodGet, base+"/registry/v1/exporters?after=99", "")
+	assert.Equal(t, []any{}, body["exporters"], "past the end: an empty page, not null")
+	for _, bad := range []string{"0", "1001", "x"} {
+		status, body := call(t, http.MethodGet, base+"/registry/v1/exporters?limit="+bad, "")
+		assert.Equal(t, http.StatusBadRequest, status, bad)
+		assert.Equal(t, gateway.EINVALID, errorCode(body), bad)
+	}
 }
 
 func TestAdminValidation(t *testing.T) {
