@@ -1,13 +1,18 @@
 package httpapi
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/credit"
+	"github.com/ucx-export/ucx/gateway/exporters"
 )
 
 // creditEventRequest is the body of POST /v1/exporters/{uscc}/credit-events: an agency
@@ -46,6 +51,47 @@ func (s *Server) getCredit(c *gin.Context) error {
 		return err
 	}
 	c.JSON(http.StatusOK, cr)
+	return nil
+}
+
+// listExporters answers the credit list for commerce review: every exporter of the filing
+// registry with its credit today. ?grade= A–D, repeated or comma-separated (default: all);
+// ?sort= score, -score, changedAt or -changedAt (default score: worst first); ?limit= 1–500
+// (default 50); ?cursor= the previous page's next. Any other parameter, or sort, limit or
+// cursor given twice, is EINVALID naming it.
+func (s *Server) listExporters(c *gin.Context) error {
+	q := c.Request.URL.Query()
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		switch name {
+		case "grade":
+		case "sort", "limit", "cursor":
+			if len(q[name]) > 1 {
+				return gateway.Errorf(gateway.EINVALID, "%s is given more than once", "参数 %s 重复", name).
+					WithDetails(gateway.Detail{Pointer: name, Code: gateway.EINVALID, Message: "given more than once", MessageZh: "参数重复"})
+			}
+		default:
+			return gateway.Errorf(gateway.EINVALID, "unknown query parameter %q: grade, sort, limit or cursor", "未知查询参数 %q：应为 grade、sort、limit 或 cursor", name).
+				WithDetails(gateway.Detail{Pointer: name, Code: gateway.EINVALID, Message: "unknown parameter", MessageZh: "未知参数"})
+		}
+	}
+	lq := exporters.ListQuery{Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+	for _, v := range q["grade"] {
+		for _, g := range strings.Split(v, ",") {
+			lq.Grades = append(lq.Grades, credit.Grade(strings.TrimSpace(g)))
+		}
+	}
+	if v, ok := q["limit"]; ok {
+		n, err := strconv.Atoi(v[0])
+		if err != nil || n < 1 {
+			return exporters.LimitError()
+		}
+		lq.Limit = n
+	}
+	page, err := s.exporters.List(c.Request.Context(), lq)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, page)
 	return nil
 }
 

@@ -1,16 +1,20 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ucx-export/ucx/fixtures"
+	"github.com/ucx-export/ucx/gateway/credit"
+	"github.com/ucx-export/ucx/gateway/exporters"
 )
 
 const filedExporter = "91440300MA5GK7R3DQ" // fixtures/agencies/exporters.json, filed 2024-05-20
@@ -252,4 +256,128 @@ func decision(outcome string, points int) []byte {
 
 func statusBody() []byte {
 	return fmt.Appendf(nil, `{"reason":"逾期未整改 / rectification overdue","evidenceHash":"sha256:%064x","actor":"commerce-officer-3"}`, 6)
+}
+
+// seedFixtureHistories records fixtures/credit/histories.json, as exportgw --credit-seed does.
+func seedFixtureHistories(t testing.TB, s *testServer) *exporters.Seed {
+	t.Helper()
+	data, err := fixtures.FS.ReadFile("credit/histories.json")
+	require.NoError(t, err)
+	seed, err := exporters.ParseSeed(data, credit.Table2026)
+	require.NoError(t, err)
+	_, err = s.credits.Seed(context.Background(), seed)
+	require.NoError(t, err)
+	return seed
+}
+
+// listPage is the body of GET /v1/exporters.
+type listPage struct {
+	Exporters []struct {
+		USCC       string  `json:"uscc"`
+		Name       string  `json:"name"`
+		Score      int     `json:"score"`
+		Grade      string  `json:"grade"`
+		New        bool    `json:"new"`
+		DHeld      bool    `json:"dHeld"`
+		ChangedAt  *string `json:"changedAt"`
+		EventCount int     `json:"eventCount"`
+	} `json:"exporters"`
+	Total int    `json:"total"`
+	Next  string `json:"next"`
+	AsOf  string `json:"asOf"`
+}
+
+func list(t *testing.T, s *testServer, query string) listPage {
+	t.Helper()
+	w := s.do(http.MethodGet, "/v1/exporters"+query, nil)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	var p listPage
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
+	return p
+}
+
+// TestCreditList: commerce lists the exporters by grade, worst first, page by page; bad
+// query parameters are 400 EINVALID naming the parameter.
+func TestCreditList(t *testing.T) {
+	s := newTestServer(t)
+	seed := seedFixtureHistories(t, s)
+
+	d := list(t, s, "?grade=D")
+	require.Len(t, d.Exporters, 2)
+	assert.Equal(t, "大连金普汽车进出口有限公司", d.Exporters[0].Name, "worst score first")
+	assert.Equal(t, 50, d.Exporters[0].Score)
+	assert.Equal(t, "乌鲁木齐亚欧通汽车贸易有限公司", d.Exporters[1].Name, "direct D, score 83")
+	for _, r := range d.Exporters {
+		assert.Equal(t, "D", r.Grade)
+		assert.NotNil(t, r.ChangedAt)
+		assert.Positive(t, r.EventCount)
+	}
+	assert.Equal(t, 2, d.Total)
+	assert.Empty(t, d.Next)
+	assert.Equal(t, "2026-11-26", d.AsOf)
+
+	assert.Equal(t, list(t, s, "?grade=A&grade=C"), list(t, s, "?grade=A,C"), "repeated or comma-separated")
+	ac := list(t, s, "?grade=A,C")
+	assert.Equal(t, 4, ac.Total)
+	for _, r := range ac.Exporters {
+		assert.Contains(t, []string{"A", "C"}, r.Grade)
+	}
+
+	// Page by page with next: every exporter once.
+	all := list(t, s, "?limit=500")
+	require.Greater(t, all.Total, len(seed.Exporters), "the fixture exporters without history are listed too")
+	var paged []string
+	q := "?limit=4&sort=-changedAt"
+	for range 20 {
+		p := list(t, s, q)
+		for _, r := range p.Exporters {
+			paged = append(paged, r.USCC)
+		}
+		if p.Next == "" {
+			break
+		}
+		q = "?limit=4&sort=-changedAt&cursor=" + url.QueryEscape(p.Next)
+	}
+	var want []string
+	for _, r := range list(t, s, "?limit=500&sort=-changedAt").Exporters {
+		want = append(want, r.USCC)
+	}
+	assert.Equal(t, want, paged)
+	assert.Equal(t, all.Total, len(paged))
+	assert.Len(t, list(t, s, "").Exporters, min(all.Total, 50), "50 a page by default")
+
+	next := list(t, s, "?limit=2").Next
+	require.NotEmpty(t, next)
+	for name, tc := range map[string]struct{ query, param string }{
+		"grade":          {"?grade=E", "grade"},
+		"empty grade":    {"?grade=A,,C", "grade"},
+		"sort":           {"?sort=name", "sort"},
+		"limit zero":     {"?limit=0", "limit"},
+		"limit too big":  {"?limit=501", "limit"},
+		"limit word":     {"?limit=ten", "limit"},
+		"cursor":         {"?cursor=zzz", "cursor"},
+		"cursor of sort": {"?sort=-score&cursor=" + url.QueryEscape(next), "cursor"},
+		"sort twice":     {"?sort=score&sort=-score", "sort"},
+		"unknown":        {"?grades=D", "grades"},
+	} {
+		w := s.do(http.MethodGet, "/v1/exporters"+tc.query, nil)
+		assert.Equal(t, http.StatusBadRequest, w.Code, "%s: %s", name, w.Body.String())
+		var env struct {
+			Error struct {
+				Code      string `json:"code"`
+				Message   string `json:"message"`
+				MessageZh string `json:"messageZh"`
+				Details   []struct {
+					Pointer string `json:"pointer"`
+				} `json:"details"`
+			} `json:"error"`
+		}
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &env), name)
+		assert.Equal(t, "EINVALID", env.Error.Code, name)
+		assert.NotEmpty(t, env.Error.Message, name)
+		assert.NotEmpty(t, env.Error.MessageZh, name)
+		if assert.Len(t, env.Error.Details, 1, name) {
+			assert.Equal(t, tc.param, env.Error.Details[0].Pointer, name)
+		}
+	}
 }

@@ -43,6 +43,8 @@ type testServer struct {
 	ledger   *embedded.Ledger
 	dir      string
 	webhooks *embedded.WebhookQueue
+	// credits is the exporter credit service behind the credit routes (to seed histories).
+	credits *exporters.Service
 }
 
 func newTestServer(t testing.TB) *testServer {
@@ -91,7 +93,7 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 		Customs:       customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate).WithCredit(credits, sources.Exporters, customs.DefaultGradeRates),
 		Exporters:     credits,
 		CreditReports: creditreport.New(store, credits, reportKey, creditreport.WithClock(func() time.Time { return testNow })),
-		CreditFeed:    client, Webhooks: webhooks.NewService(hooks)}), store: store, ledger: ledger, dir: dir, watch: client, webhooks: hooks}
+		CreditFeed:    client, Webhooks: webhooks.NewService(hooks)}), store: store, ledger: ledger, dir: dir, watch: client, webhooks: hooks, credits: credits}
 }
 
 // do sends a request and returns the recorded response.

@@ -555,6 +555,10 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 		{"verify credit report changed", "GET", "/v1/verify/credit/" + report.VerificationCode, verifyCreditSpec, nil, nil, 200, ""},
 		{"verify credit unknown", "GET", "/v1/verify/credit/ZZZZ-ZZZZ-ZZZZ-ZZZZ", verifyCreditSpec, nil, nil, 404, gateway.ENOTFOUND},
 		{"credit report key", "GET", "/v1/keys/credit-report", "/v1/keys/credit-report", nil, nil, 200, ""},
+		{"credit list", "GET", "/v1/exporters?grade=B&grade=C&sort=-changedAt&limit=2", "/v1/exporters", nil, nil, 200, ""},
+		{"credit list all", "GET", "/v1/exporters", "/v1/exporters", nil, nil, 200, ""},
+		{"credit list bad grade", "GET", "/v1/exporters?grade=E", "/v1/exporters", nil, nil, 400, gateway.EINVALID},
+		{"credit list bad cursor", "GET", "/v1/exporters?cursor=x", "/v1/exporters", nil, nil, 400, gateway.EINVALID},
 		{"event own type", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, event("commerce", "FILED"), nil, 400, gateway.EINVALID},
 		{"event bad vin", "POST", "/v1/vehicles/LSJA24U6OJG269225/events", eventsSpec, event("customs", "DECLARED"), nil, 400, gateway.EINVALID},
 		{"event unknown field", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, []byte(`{"org":"customs","type":"DECLARED","actor":"c1","ownerName":"x"}`), nil, 400, gateway.EUNKNOWNFIELD},
@@ -643,6 +647,19 @@ func checkLedgerAnswer(t *testing.T, name string, body []byte, rec gateway.Filin
 		case "licence trace":
 			assert.Equal(t, []string{"LICENCE_ISSUED", "LICENCE_REVOKED"}, types)
 		}
+	case "credit list":
+		var p struct {
+			Exporters []struct {
+				USCC      string  `json:"uscc"`
+				ChangedAt *string `json:"changedAt"`
+			} `json:"exporters"`
+			Next string `json:"next"`
+		}
+		require.NoError(t, json.Unmarshal(body, &p))
+		require.Len(t, p.Exporters, 2)
+		assert.Equal(t, filedExporter, p.Exporters[0].USCC, "the exporter whose credit changed last comes first")
+		assert.NotNil(t, p.Exporters[0].ChangedAt)
+		assert.NotEmpty(t, p.Next)
 	case "issue licence", "get licence", "revoke licence":
 		var r struct {
 			Licence gateway.Licence  `json:"licence"`

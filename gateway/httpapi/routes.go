@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	v1.POST("/licences", s.handle(s.issueLicence))
 	v1.GET("/licences/:no", s.handle(s.getLicence))
 	v1.POST("/licences/:no/revocation", s.handle(s.revokeLicence))
+	v1.GET("/exporters", s.handle(s.listExporters))
 	v1.GET("/exporters/:uscc/credit", s.handle(s.getCredit))
 	v1.POST("/exporters/:uscc/credit-events", s.handle(s.postCreditEvent))
 	v1.GET("/credit/codes", s.handle(s.listCreditCodes))
