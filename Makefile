@@ -5,6 +5,8 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 ADDR ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
+# Credit histories recorded at start (every grade); CREDIT_SEED= starts without them.
+CREDIT_SEED ?= fixtures/credit/histories.json
 PKGS := ./...
 
 .DEFAULT_GOAL := help
@@ -16,8 +18,8 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
 .PHONY: run
-run: ## run the gateway on embedded defaults (ADDR, DATA_DIR)
-	$(GO) run ./cmd/exportgw --addr $(ADDR) --data-dir $(DATA_DIR)
+run: ## run the gateway on embedded defaults, fixture credit histories seeded (ADDR, DATA_DIR, CREDIT_SEED)
+	$(GO) run ./cmd/exportgw --addr $(ADDR) --data-dir $(DATA_DIR) --credit-seed=$(CREDIT_SEED)
 
 .PHONY: run-stack
 run-stack: ## production-like on loopback: redis-server + agencysim + the gateway using both

@@ -24,5 +24,6 @@ for _ in $(seq 50); do curl -fsS "http://$SIM_ADDR/healthz" >/dev/null 2>&1 && b
 echo "redis     $redis_url"
 echo "agencysim http://$SIM_ADDR   (admin API: deploy/agencysim/README.md)"
 echo "exportgw  http://$ADDR"
-UCX_REDIS_URL=$redis_url UCX_AGENCY_URL=http://$SIM_ADDR bin/exportgw --addr "$ADDR" --data-dir "$DATA_DIR" & pids+=($!)
+UCX_REDIS_URL=$redis_url UCX_AGENCY_URL=http://$SIM_ADDR bin/exportgw --addr "$ADDR" --data-dir "$DATA_DIR" \
+  --credit-seed="${CREDIT_SEED-fixtures/credit/histories.json}" & pids+=($!)
 wait "${pids[1]}"

@@ -92,6 +92,7 @@ type config struct {
 	WebhookBackoff   time.Duration `json:"webhookBackoff"`
 	WebhookBackoffMx time.Duration `json:"webhookBackoffMax"`
 	WebhookTimeout   time.Duration `json:"webhookTimeout"`
+	CreditSeed       string        `json:"creditSeed,omitempty"`
 }
 
 // LogValue logs the configuration with any password in the Redis URL masked.
@@ -173,6 +174,7 @@ Flags (environment variable in brackets):
 	if err := webhookFlags(fs, c); err != nil {
 		return nil, err
 	}
+	fs.StringVar(&c.CreditSeed, "credit-seed", envOr("UCX_CREDIT_SEED", ""), "JSON file of exporter credit histories to record on the ledger at start (fixtures/credit/histories.json: every grade); an exporter that already has credit events is skipped, so restarts add nothing [UCX_CREDIT_SEED]")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -276,6 +278,17 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: level}))
 	log.Info("starting exportgw", "config", *cfg)
 
+	var creditSeed *exporters.Seed // checked as a whole before anything is opened
+	if cfg.CreditSeed != "" {
+		data, err := os.ReadFile(cfg.CreditSeed)
+		if err != nil {
+			return fmt.Errorf("--credit-seed: %w", err)
+		}
+		if creditSeed, err = exporters.ParseSeed(data, credit.Table2026); err != nil {
+			return fmt.Errorf("--credit-seed %s: %w", cfg.CreditSeed, err)
+		}
+	}
+
 	store, closeStore, rdb, err := openStore(cfg)
 	if err != nil {
 		return err
@@ -337,6 +350,13 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Warn("credit reports are signed with this replica's own key in --data-dir: give every replica sharing Redis the same --credit-report-key")
 	}
 	log.Info("credit report key", "keyId", reportKey.ID())
+	if creditSeed != nil {
+		res, err := credits.Seed(ctx, creditSeed)
+		if err != nil {
+			return err
+		}
+		log.Info("credit histories seeded", "file", cfg.CreditSeed, "exporters", res.Seeded, "skipped", res.Skipped, "events", res.Events)
+	}
 	opts = append(opts, filings.WithLookupTimeout(cfg.LookupTimeout), filings.WithLogger(log), filings.WithReportKeys(keys), filings.WithCredit(credits))
 	svc := filings.New(store, ledger, lookups, validator, compliance.New(engineCfg), opts...)
 

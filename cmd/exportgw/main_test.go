@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"io"
@@ -54,6 +55,102 @@ func TestConfigFlagsAndEnv(t *testing.T) {
 	assert.Contains(t, help.String(), "UCX_DATA_DIR")
 	assert.Contains(t, help.String(), "UCX_WEBHOOK_MAX_ATTEMPTS")
 	assert.Contains(t, help.String(), "UCX_CREDIT_REPORT_KEY")
+	assert.Contains(t, help.String(), "-credit-seed")
+	assert.Contains(t, help.String(), "UCX_CREDIT_SEED")
+
+	t.Setenv("UCX_CREDIT_SEED", "env.json")
+	c, err = parseConfig(nil, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "env.json", c.CreditSeed)
+	c, err = parseConfig([]string{"--credit-seed", "flag.json"}, io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "flag.json", c.CreditSeed)
+}
+
+// runInProcess runs realMain until stop is called; it returns the base URL and the log lines
+// whose msg is one of msgs.
+func runInProcess(t *testing.T, args ...string) (base string, logs map[string]map[string]any, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- realMain(ctx, append([]string{"--addr", "127.0.0.1:0", "--log-level", "info"}, args...), w, io.Discard)
+		w.Close()
+	}()
+	logs = map[string]map[string]any{}
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) != nil {
+			continue
+		}
+		msg, _ := line["msg"].(string)
+		logs[msg] = line
+		if msg == "listening" {
+			base = "http://" + line["addr"].(string)
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	if base == "" {
+		cancel()
+		t.Fatalf("exportgw did not start: %v", <-done)
+	}
+	return base, logs, func() {
+		cancel()
+		require.NoError(t, <-done)
+	}
+}
+
+// TestCreditSeedAtStart: --credit-seed records the fixture histories, so the list shows every
+// grade; a restart on the same data directory records nothing more. A bad file stops the
+// start before the data directory is touched.
+func TestCreditSeedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	seedFile := filepath.Join("..", "..", "fixtures", "credit", "histories.json")
+	base, logs, stop := runInProcess(t, "--data-dir", dir, "--credit-seed", seedFile)
+	seeded := logs["credit histories seeded"]
+	require.NotNil(t, seeded, "the seeding is logged")
+	assert.EqualValues(t, 8, seeded["exporters"])
+	assert.EqualValues(t, 0, seeded["skipped"])
+	var page struct {
+		Exporters []struct {
+			USCC       string `json:"uscc"`
+			Grade      string `json:"grade"`
+			EventCount int    `json:"eventCount"`
+		} `json:"exporters"`
+	}
+	getJSON(t, base+"/v1/exporters?limit=500", &page)
+	grades := map[string]int{}
+	counts := map[string]int{}
+	for _, r := range page.Exporters {
+		grades[r.Grade]++
+		counts[r.USCC] = r.EventCount
+	}
+	for _, g := range []string{"A", "B", "C", "D"} {
+		assert.Positive(t, grades[g], "grade %s is shown", g)
+	}
+	stop()
+
+	t.Setenv("UCX_CREDIT_SEED", seedFile)
+	base, logs, stop = runInProcess(t, "--data-dir", dir)
+	assert.EqualValues(t, 0, logs["credit histories seeded"]["exporters"])
+	assert.EqualValues(t, 8, logs["credit histories seeded"]["skipped"])
+	getJSON(t, base+"/v1/exporters?limit=500", &page)
+	for _, r := range page.Exporters {
+		assert.Equal(t, counts[r.USCC], r.EventCount, "%s: nothing recorded twice", r.USCC)
+	}
+	stop()
+
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"exporters":[{"uscc":"91210213MA0YB7KC34","name":"x","events":[{"code":"E99","daysAgo":1,"org":"commerce","evidenceHash":"sha256:`+strings.Repeat("0", 64)+`","actor":"a"}]}]}`), 0o600))
+	fresh := filepath.Join(t.TempDir(), "data")
+	err := realMain(context.Background(), []string{"--addr", "127.0.0.1:0", "--data-dir", fresh, "--credit-seed", bad}, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "/exporters/0/events/0/code")
+	_, statErr := os.Stat(fresh)
+	assert.True(t, os.IsNotExist(statErr), "nothing opened")
 }
 
 // TestCreditReportKey: without --credit-report-key the key is created in the data directory
