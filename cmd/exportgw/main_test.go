@@ -68,7 +68,7 @@ func TestConfigFlagsAndEnv(t *testing.T) {
 }
 
 // runInProcess runs realMain until stop is called; it returns the base URL and the log lines
-// whose msg is one of msgs.
+// up to "listening", keyed by their msg.
 func runInProcess(t *testing.T, args ...string) (base string, logs map[string]map[string]any, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -95,7 +95,10 @@ const listWorkers = 8
 // Cost: one registry list and one ledger read per exporter (up to listWorkers at once), on
 // every page, because the order depends on today's scores. That is cheap on the embedded
 // ledger and a few seconds for thousands of exporters on Fabric (one evaluate each); a
-// nightly snapshot would replace it if the registry grows past that.
+// nightly snapshot would replace it if the registry grows past that. The registry list is
+// not cached: the Redis look-up cache (rediscache.Lookups) wraps a filing's look-ups, not
+// the registry, so each page asks the registry (one request per 500 exporters over HTTP),
+// and a newly filed or revoked exporter shows at once.
 func (s *Service) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 	after, err := q.check()
 	if err != nil {
