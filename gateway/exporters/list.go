@@ -111,7 +111,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 	today := s.today()
 	rows := make([]Row, len(all))
 	keep := make([]bool, len(all))
-	err = s.forEach(ctx, len(all), func(ctx context.Context, i int) error {
+	err = forEach(ctx, len(all), func(ctx context.Context, i int) error {
 		ex := all[i]
 		file := &gateway.CreditFile{ExporterUSCC: ex.USCC}
 		// The ledger holds no credit file for a USCC this service refuses to write for (a
@@ -162,7 +162,7 @@ func (s *Service) List(ctx context.Context, q ListQuery) (*ListPage, error) {
 
 // forEach runs fn for 0..n-1, up to listWorkers at once, and returns the first error (the
 // others are cancelled).
-func (s *Service) forEach(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+func forEach(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
