@@ -221,3 +221,25 @@ func TestListShowsSuspensions(t *testing.T) {
 		assert.False(t, r.Suspended, r.USCC)
 	}
 }
+
+// ledgerDown fails the credit history of one exporter.
+type ledgerDown struct {
+	gateway.Ledger
+	uscc string
+}
+
+func (l ledgerDown) CreditFile(ctx context.Context, uscc string) (*gateway.CreditFile, error) {
+	if uscc == l.uscc {
+		return nil, gateway.Errorf(gateway.EUNAVAILABLE, "ledger unavailable", "账本暂不可用")
+	}
+	return l.Ledger.CreditFile(ctx, uscc)
+}
+
+// TestListLedgerOutage: one unreadable history fails the whole page; no partial list.
+func TestListLedgerOutage(t *testing.T) {
+	e := newEnv(t)
+	svc := exporters.New(ledgerDown{e.ledger, "91650100MA79NK4R1J"}, e.agencies).WithClock(func() time.Time { return testNow })
+	p, err := svc.List(context.Background(), exporters.ListQuery{Grades: []credit.Grade{credit.GradeA}})
+	assert.Nil(t, p)
+	assert.Equal(t, gateway.EUNAVAILABLE, gateway.ErrorCode(err))
+}
