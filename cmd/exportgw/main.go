@@ -85,6 +85,7 @@ type config struct {
 	InspectionRate   float64       `json:"customsInspectionRate"`
 	GradeRates       string        `json:"customsGradeRates"`
 	CreditCalendar   string        `json:"creditCalendar"`
+	CreditBonusEvery time.Duration `json:"creditBonusInterval"`
 	SeedLicences     bool          `json:"seedLicences"`
 	CreditReportKey  string        `json:"creditReportKey,omitempty"`
 	Webhooks         bool          `json:"webhooks"`
@@ -164,6 +165,11 @@ Flags (environment variable in brackets):
 	fs.Float64Var(&c.InspectionRate, "customs-inspection-rate", rate, "share of declaration lines sent to physical inspection, sampled deterministically from the declaration (0..1), when the exporter's credit grade cannot be had [UCX_CUSTOMS_INSPECTION_RATE]")
 	fs.StringVar(&c.GradeRates, "customs-grade-rates", envOr("UCX_CUSTOMS_GRADE_RATES", "A=0.05,B=0.1,C=0.3,D=1"), "physical-inspection sampling rate by exporter credit grade, GRADE=RATE pairs (0..1) [UCX_CUSTOMS_GRADE_RATES]")
 	fs.StringVar(&c.CreditCalendar, "credit-calendar", envOr("UCX_CREDIT_CALENDAR", ""), "JSON file {\"holidays\":[…],\"workdays\":[…]} of the working-day calendar that objection and repair time limits count in; empty: the built-in 2026 calendar of China [UCX_CREDIT_CALENDAR]")
+	bonusEvery, err := time.ParseDuration(envOr("UCX_CREDIT_BONUS_INTERVAL", "24h"))
+	if err != nil {
+		return nil, fmt.Errorf("UCX_CREDIT_BONUS_INTERVAL: %w", err)
+	}
+	fs.DurationVar(&c.CreditBonusEvery, "credit-bonus-interval", bonusEvery, "how often the automatic bonus B01 (12 clean months) is awarded to the exporters of the filing registry, at start and then every interval; 0: never [UCX_CREDIT_BONUS_INTERVAL]")
 	fs.StringVar(&c.LicenceSource, "licence-source", envOr("UCX_LICENCE_SOURCE", ""), "where the filing check reads export licences: fixtures, http (--licence-url) or ledger (the licence registry on the ledger); default: http when --licence-url is set, else fixtures [UCX_LICENCE_SOURCE]")
 	seed, err := strconv.ParseBool(envOr("UCX_SEED_LICENCES", "false"))
 	if err != nil {
@@ -371,7 +377,14 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer close(deadlinesDone)
 		ledger.Run(anchorCtx, time.Minute)
 	}()
-	defer func() { stopAnchoring(); <-anchoring; <-deadlinesDone }()
+	bonusesDone := make(chan struct{})
+	go func() {
+		defer close(bonusesDone)
+		if cfg.CreditBonusEvery > 0 {
+			credits.RunBonuses(anchorCtx, cfg.CreditBonusEvery, approvedExporters(sources.Exporters), log)
+		}
+	}()
+	defer func() { stopAnchoring(); <-anchoring; <-deadlinesDone; <-bonusesDone }()
 
 	ready := func(ctx context.Context) error {
 		if err := store.Ready(ctx); err != nil {
@@ -547,6 +560,24 @@ func startWebhooks(cfg *config, q gateway.WebhookQueue, feed gateway.CreditFeed,
 	go func() { defer wg.Done(); deliverer.Run(ctx) }()
 	go func() { defer wg.Done(); pump.Run(ctx) }()
 	return func() { cancel(); wg.Wait() }
+}
+
+// approvedExporters lists the USCCs of the registry's approved exporters (those B01 may be
+// awarded to).
+func approvedExporters(reg gateway.ExporterRegistry) func(context.Context) ([]string, error) {
+	return func(ctx context.Context) ([]string, error) {
+		all, err := reg.Exporters(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, e := range all {
+			if e.FilingStatus == gateway.ExporterApproved {
+				out = append(out, e.USCC)
+			}
+		}
+		return out, nil
+	}
 }
 
 // parseGradeRates reads "A=0.05,B=0.1,C=0.3,D=1": a sampling rate (0..1) per credit grade.

@@ -107,12 +107,13 @@ func runInProcess(t *testing.T, args ...string) (base string, logs map[string]ma
 // grade; a restart on the same data directory records nothing more. A bad file stops the
 // start before the data directory is touched.
 func TestCreditSeedAtStart(t *testing.T) {
+	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0") // only the seed writes credit events here
 	dir := t.TempDir()
 	seedFile := filepath.Join("..", "..", "fixtures", "credit", "histories.json")
 	base, logs, stop := runInProcess(t, "--data-dir", dir, "--credit-seed", seedFile)
 	seeded := logs["credit histories seeded"]
 	require.NotNil(t, seeded, "the seeding is logged")
-	assert.EqualValues(t, 8, seeded["exporters"])
+	assert.EqualValues(t, 10, seeded["exporters"])
 	assert.EqualValues(t, 0, seeded["skipped"])
 	var page struct {
 		Exporters []struct {
@@ -136,7 +137,7 @@ func TestCreditSeedAtStart(t *testing.T) {
 	t.Setenv("UCX_CREDIT_SEED", seedFile)
 	base, logs, stop = runInProcess(t, "--data-dir", dir)
 	assert.EqualValues(t, 0, logs["credit histories seeded"]["exporters"])
-	assert.EqualValues(t, 8, logs["credit histories seeded"]["skipped"])
+	assert.EqualValues(t, 10, logs["credit histories seeded"]["skipped"])
 	getJSON(t, base+"/v1/exporters?limit=500", &page)
 	for _, r := range page.Exporters {
 		assert.Equal(t, counts[r.USCC], r.EventCount, "%s: nothing recorded twice", r.USCC)
@@ -228,6 +229,7 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
+	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0") // only the test's event reaches the agency
 	var mu sync.Mutex
 	var got []*http.Request
 	var bodies [][]byte
@@ -449,4 +451,29 @@ func getJSON(t *testing.T, url string, v any) {
 	b, _ := io.ReadAll(resp.Body)
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", url, b)
 	require.NoError(t, json.Unmarshal(b, v))
+}
+
+// TestCreditBonusAtStart: the bonus worker awards B01 to a clean filed exporter at start,
+// once: a restart awards nothing more.
+func TestCreditBonusAtStart(t *testing.T) {
+	dir := t.TempDir()
+	var c struct {
+		Score  int `json:"score"`
+		Events []struct {
+			Code   string `json:"code"`
+			Source string `json:"source"`
+		} `json:"events"`
+	}
+	for range 2 {
+		base, _, stop := runInProcess(t, "--data-dir", dir)
+		require.Eventually(t, func() bool {
+			getJSON(t, base+"/v1/exporters/91440300MA5GK7R3DQ/credit", &c)
+			return len(c.Events) > 0
+		}, 10*time.Second, 50*time.Millisecond, "B01 recorded at start")
+		stop()
+	}
+	require.Len(t, c.Events, 1, "awarded once")
+	assert.Equal(t, "B01", c.Events[0].Code)
+	assert.Equal(t, "AUTOMATIC", c.Events[0].Source)
+	assert.Equal(t, 85, c.Score)
 }

@@ -86,7 +86,7 @@ func TestFixtureHistories(t *testing.T) {
 				assert.Equal(t, *ex.Expect.Score, c.Score, ex.Scenario)
 			}
 			assert.Equal(t, ex.Expect.New, c.New)
-			assert.False(t, c.DHeld)
+			assert.Equal(t, ex.Expect.DHeld, c.DHeld)
 			require.Len(t, c.Events, len(ex.Events))
 			capped := map[string]bool{}
 			directD, floorC := false, false
@@ -104,7 +104,26 @@ func TestFixtureHistories(t *testing.T) {
 				assert.Equal(t, ev.EvidenceHash, c.Events[i].EvidenceHash, "events in the fixture's order, oldest first")
 			}
 
+			for i, ev := range ex.Events {
+				if ev.Case != nil {
+					require.NotEmpty(t, c.Cases)
+					want := ev.Case.Kind
+					found := false
+					for _, cs := range c.Cases {
+						found = found || cs.EventID == c.Events[i].ID && cs.Kind == want
+						if cs.EventID == c.Events[i].ID {
+							covered["case "+cs.Kind+" "+cs.Status] = true
+							if cs.Decision != nil {
+								covered["decided "+cs.Decision.Outcome] = true
+							}
+						}
+					}
+					assert.True(t, found, "the %s case about event %d is on the ledger", want, i)
+				}
+			}
 			switch {
+			case c.DHeld:
+				covered["D held by a dispute"] = c.Grade == credit.GradeC
 			case c.Grade == credit.GradeA:
 				covered["A by bonuses"] = c.Score >= 90
 			case c.Grade == credit.GradeB && c.New:
@@ -126,7 +145,8 @@ func TestFixtureHistories(t *testing.T) {
 		events += len(ex.Events)
 	}
 	assert.Equal(t, events, res.Events)
-	for _, s := range []string{"A by bonuses", "B clean", "B new", "C by score", "C by the E08 floor", "D by score", "D direct", "E14 cap"} {
+	for _, s := range []string{"A by bonuses", "B clean", "B new", "C by score", "C by the E08 floor", "D by score", "D direct", "E14 cap",
+		"D held by a dispute", "case OBJECTION OPEN", "case REPAIR DECIDED", "decided UPHELD", "decided PARTIAL"} {
 		assert.True(t, covered[s], "the fixture covers %s", s)
 	}
 }

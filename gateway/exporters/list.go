@@ -71,15 +71,29 @@ type ListPage struct {
 }
 
 // changedAt is when the exporter's credit last changed: the latest ledger timestamp among its
-// credit events; the zero time when it has none (or none readable).
-// TODO(issue 6 §5): objection and repair cases (filed, extended, decided) and suspensions
-// change credit too; their timestamps are in the same file (file.Cases, file.Status).
+// credit events, its objection and repair cases (filed, extended, decided) and its latest
+// suspension or reinstatement; the zero time when it has none (or none readable).
 func changedAt(file *gateway.CreditFile) time.Time {
 	var latest time.Time
-	for _, e := range file.Events {
-		if t, err := time.Parse(time.RFC3339Nano, e.Timestamp); err == nil && t.After(latest) {
+	see := func(ts string) {
+		if t, err := time.Parse(time.RFC3339Nano, ts); err == nil && t.After(latest) {
 			latest = t
 		}
+	}
+	for _, e := range file.Events {
+		see(e.Timestamp)
+	}
+	for _, c := range file.Cases {
+		see(c.Timestamp)
+		if c.Extension != nil {
+			see(c.Extension.Timestamp)
+		}
+		if c.Decision != nil {
+			see(c.Decision.Timestamp)
+		}
+	}
+	if file.Status != nil {
+		see(file.Status.Timestamp)
 	}
 	return latest
 }

@@ -71,15 +71,25 @@ func TestList(t *testing.T) {
 			continue
 		}
 		var latest time.Time
+		stamps := []string{}
 		for _, ev := range c.Events {
-			ts, err := time.Parse(time.RFC3339Nano, ev.Timestamp)
+			stamps = append(stamps, ev.Timestamp)
+		}
+		for _, cs := range c.Cases {
+			stamps = append(stamps, cs.Timestamp)
+			if cs.Decision != nil {
+				stamps = append(stamps, cs.Decision.Timestamp)
+			}
+		}
+		for _, s := range stamps {
+			ts, err := time.Parse(time.RFC3339Nano, s)
 			require.NoError(t, err)
 			if ts.After(latest) {
 				latest = ts
 			}
 		}
 		if assert.NotNil(t, r.ChangedAt) {
-			assert.True(t, latest.Equal(*r.ChangedAt), "changedAt is the latest ledger timestamp of its events")
+			assert.True(t, latest.Equal(*r.ChangedAt), "changedAt is the latest ledger timestamp of its events and cases")
 		}
 	}
 	// The default order: worst score first; among equal scores the worse grade first.
@@ -89,7 +99,9 @@ func TestList(t *testing.T) {
 		}
 		return credit.Rank(b.Grade) - credit.Rank(a.Grade)
 	}))
-	assert.Equal(t, "大连金普汽车进出口有限公司", all[0].Name, "D by score comes first")
+	assert.Equal(t, "武汉江城汽车出口服务有限公司", all[0].Name, "the worst score first (40: a D held by a dispute)")
+	assert.Equal(t, credit.GradeC, all[0].Grade)
+	assert.True(t, all[0].DHeld)
 	assert.Equal(t, byUSCC["91152501MA0N6GJ84Q"].EventCount, 7)
 
 	// Grade filters, repeated or not.

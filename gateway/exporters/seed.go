@@ -37,6 +37,8 @@ type SeedExpect struct {
 	New   bool         `json:"new"`
 	// Capped lists codes whose cap (credit.Rule.Cap) limits the weight today.
 	Capped []string `json:"capped,omitempty"`
+	// DHeld: the grade would be D only because of disputed events (held at C).
+	DHeld bool `json:"dHeld,omitempty"`
 }
 
 // SeedEvent is one credit event of a history. Exactly one of DaysAgo and OccurredAt dates
@@ -53,6 +55,29 @@ type SeedEvent struct {
 	Actor        string       `json:"actor"`
 	// Note describes the event for the reader; it is not recorded.
 	Note string `json:"note,omitempty"`
+	// Case, when set, is the exporter's objection to the event or its repair application,
+	// filed after the event is recorded, and decided when Decision is set.
+	Case *SeedCase `json:"case,omitempty"`
+}
+
+// SeedCase is an objection or repair application of a history, with commerce's decision.
+// Seeding files it through the ledger directly: the time limits are the gateway's rule for
+// live cases, and a history reproduces cases already decided.
+type SeedCase struct {
+	Kind           string        `json:"kind"`
+	EvidenceHash   string        `json:"evidenceHash"`
+	CommitmentHash string        `json:"commitmentHash,omitempty"`
+	Actor          string        `json:"actor"`
+	Decision       *SeedDecision `json:"decision,omitempty"`
+}
+
+// SeedDecision is commerce's decision on a seeded case.
+type SeedDecision struct {
+	Outcome      string `json:"outcome"`
+	Points       int    `json:"points,omitempty"`
+	Reviewer     string `json:"reviewer"`
+	Reason       string `json:"reason"`
+	EvidenceHash string `json:"evidenceHash"`
 }
 
 // maxSeedDaysAgo bounds DaysAgo: ten years is older than any event that still weighs.
@@ -115,6 +140,33 @@ func ParseSeed(data []byte, tab credit.Table) (*Seed, error) {
 			if !isActor(ev.Actor) {
 				return nil, bad(eat+"/actor", "actor must be 1–128 printable ASCII characters without spaces", "actor 应为 1 至 128 个不含空格的可打印 ASCII 字符")
 			}
+			if c := ev.Case; c != nil {
+				cat := eat + "/case"
+				switch {
+				case c.Kind != gateway.CaseObjection && c.Kind != gateway.CaseRepair:
+					return nil, bad(cat+"/kind", "kind must be OBJECTION or REPAIR", "kind 应为 OBJECTION 或 REPAIR")
+				case !isSHA256(c.EvidenceHash):
+					return nil, bad(cat+"/evidenceHash", "evidenceHash must be sha256:<64 lowercase hex>", "evidenceHash 应为 sha256:<64位小写十六进制>")
+				case c.Kind == gateway.CaseRepair && !isSHA256(c.CommitmentHash):
+					return nil, bad(cat+"/commitmentHash", "a repair needs the credit commitment's hash", "信用修复须提供信用承诺哈希")
+				case !isActor(c.Actor):
+					return nil, bad(cat+"/actor", "actor must be 1–128 printable ASCII characters without spaces", "actor 应为 1 至 128 个不含空格的可打印 ASCII 字符")
+				case r.Tier == credit.Bonus:
+					return nil, bad(cat, "%s is a bonus: no objection or repair", "%s 为加分项，不可异议或修复", ev.Code)
+				}
+				if d := c.Decision; d != nil {
+					switch {
+					case d.Outcome != gateway.OutcomeUpheld && d.Outcome != gateway.OutcomePartial && d.Outcome != gateway.OutcomeRejected:
+						return nil, bad(cat+"/decision/outcome", "outcome must be UPHELD, PARTIAL or REJECTED", "outcome 应为 UPHELD、PARTIAL 或 REJECTED")
+					case !isSHA256(d.EvidenceHash):
+						return nil, bad(cat+"/decision/evidenceHash", "evidenceHash must be sha256:<64 lowercase hex>", "evidenceHash 应为 sha256:<64位小写十六进制>")
+					case !isActor(d.Reviewer):
+						return nil, bad(cat+"/decision/reviewer", "reviewer must be 1–128 printable ASCII characters without spaces", "reviewer 应为 1 至 128 个不含空格的可打印 ASCII 字符")
+					case d.Reason == "":
+						return nil, bad(cat+"/decision/reason", "a decision needs its reason", "决定须说明理由")
+					}
+				}
+			}
 		}
 	}
 	return &s, nil
@@ -176,10 +228,7 @@ func (s *Service) Seed(ctx context.Context, seed *Seed) (SeedResult, error) {
 			res.Skipped++
 			continue
 		}
-		if len(have) == len(ex.Events) && len(have) > 0 {
-			res.Skipped++ // seeded on an earlier start
-			continue
-		}
+		complete := len(have) == len(ex.Events) && len(have) > 0
 		for _, ev := range ex.Events[len(have):] {
 			day := ev.OccurredAt
 			if ev.DaysAgo != nil {
@@ -192,9 +241,57 @@ func (s *Service) Seed(ctx context.Context, seed *Seed) (SeedResult, error) {
 			}
 			res.Events++
 		}
+		cases, err := s.seedCases(ctx, ex)
+		if err != nil {
+			return res, err
+		}
+		if complete && cases == 0 {
+			res.Skipped++ // seeded on an earlier start
+			continue
+		}
 		res.Seeded++
 	}
 	return res, nil
+}
+
+// seedCases files and decides the cases of a seeded history that the ledger does not hold
+// yet (a start interrupted between an event and its case completes it); it returns how many
+// ledger writes it made.
+func (s *Service) seedCases(ctx context.Context, ex SeedExporter) (int, error) {
+	file, err := s.ledger.CreditFile(ctx, ex.USCC)
+	if err != nil {
+		return 0, fmt.Errorf("credit seed: exporter %s: %w", ex.USCC, err)
+	}
+	writes := 0
+	for i, ev := range ex.Events {
+		sc := ev.Case
+		if sc == nil || i >= len(file.Events) {
+			continue
+		}
+		id := file.Events[i].ID
+		var cs *gateway.CreditCase
+		for j := range file.Cases {
+			if file.Cases[j].EventID == id {
+				cs = &file.Cases[j]
+			}
+		}
+		if cs == nil {
+			cs, err = s.ledger.FileCreditCase(ctx, gateway.CreditCaseInput{Kind: sc.Kind, EventID: id, EvidenceHash: sc.EvidenceHash,
+				CommitmentHash: sc.CommitmentHash, Actor: sc.Actor})
+			if err != nil {
+				return writes, fmt.Errorf("credit seed: exporter %s, case about %s: %w", ex.USCC, id, err)
+			}
+			writes++
+		}
+		if d := sc.Decision; d != nil && cs.Status == gateway.CaseOpen {
+			if _, err := s.ledger.DecideCreditCase(ctx, gateway.CaseDecisionInput{CaseID: cs.ID, Outcome: d.Outcome, Points: d.Points,
+				Reviewer: d.Reviewer, Reason: d.Reason, EvidenceHash: d.EvidenceHash}); err != nil {
+				return writes, fmt.Errorf("credit seed: exporter %s, decision on %s: %w", ex.USCC, cs.ID, err)
+			}
+			writes++
+		}
+	}
+	return writes, nil
 }
 
 // seededPrefix reports whether the exporter's events on the ledger are the first events of

@@ -82,7 +82,7 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 	require.NoError(t, err)
 	credits := exporters.New(client, sources.Exporters).WithClock(func() time.Time { return testNow })
 	svc := filings.New(store, client, sources, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }),
-		filings.WithReportKeys(keys), filings.WithCredit(credits))
+		filings.WithReportKeys(keys), filings.WithCredit(credits), filings.WithLogger(slog.New(slog.NewTextHandler(testLogOutput(), nil))))
 	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
 	reportKey, err := creditreport.LoadOrCreateKey(filepath.Join(dir, creditreport.KeyFile))
 	require.NoError(t, err)
