@@ -3,6 +3,7 @@ package httpapi
 import (
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strconv"
@@ -61,18 +62,8 @@ func (s *Server) getCredit(c *gin.Context) error {
 // cursor given twice, is EINVALID naming it.
 func (s *Server) listExporters(c *gin.Context) error {
 	q := c.Request.URL.Query()
-	for _, name := range slices.Sorted(maps.Keys(q)) {
-		switch name {
-		case "grade":
-		case "sort", "limit", "cursor":
-			if len(q[name]) > 1 {
-				return gateway.Errorf(gateway.EINVALID, "%s is given more than once", "参数 %s 重复", name).
-					WithDetails(gateway.Detail{Pointer: name, Code: gateway.EINVALID, Message: "given more than once", MessageZh: "参数重复"})
-			}
-		default:
-			return gateway.Errorf(gateway.EINVALID, "unknown query parameter %q: grade, sort, limit or cursor", "未知查询参数 %q：应为 grade、sort、limit 或 cursor", name).
-				WithDetails(gateway.Detail{Pointer: name, Code: gateway.EINVALID, Message: "unknown parameter", MessageZh: "未知参数"})
-		}
+	if err := checkQuery(q, []string{"grade"}, "sort", "limit", "cursor"); err != nil {
+		return err
 	}
 	lq := exporters.ListQuery{Sort: q.Get("sort"), Cursor: q.Get("cursor")}
 	for _, v := range q["grade"] {
@@ -92,6 +83,56 @@ func (s *Server) listExporters(c *gin.Context) error {
 		return err
 	}
 	c.JSON(http.StatusOK, page)
+	return nil
+}
+
+// checkQuery refuses unknown query parameters and repeats of the single-valued ones, naming
+// the parameter (repeatable ones may appear any number of times).
+func checkQuery(q url.Values, repeatable []string, single ...string) error {
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		switch {
+		case slices.Contains(repeatable, name):
+		case slices.Contains(single, name):
+			if len(q[name]) > 1 {
+				return gateway.Errorf(gateway.EINVALID, "%s is given more than once", "参数 %s 重复", name).
+					WithDetails(gateway.Detail{Pointer: name, Code: gateway.EINVALID, Message: "given more than once", MessageZh: "参数重复"})
+			}
+		default:
+			known := strings.Join(append(slices.Clone(repeatable), single...), ", ")
+			return gateway.Errorf(gateway.EINVALID, "unknown query parameter %q: %s", "未知查询参数 %q：应为 %s", name, known).
+				WithDetails(gateway.Detail{Pointer: name, Code: gateway.EINVALID, Message: "unknown parameter", MessageZh: "未知参数"})
+		}
+	}
+	return nil
+}
+
+// listCreditCases answers commerce's review queue of objections and repair applications.
+func (s *Server) listCreditCases(c *gin.Context) error {
+	q := c.Request.URL.Query()
+	if err := checkQuery(q, nil, "status", "kind", "overdue", "limit"); err != nil {
+		return err
+	}
+	cq := exporters.CaseQuery{Status: q.Get("status"), Kind: q.Get("kind")}
+	if v, ok := q["overdue"]; ok {
+		b, err := strconv.ParseBool(v[0])
+		if err != nil {
+			return gateway.Errorf(gateway.EINVALID, "overdue must be true or false", "overdue 应为 true 或 false").
+				WithDetails(gateway.Detail{Pointer: "overdue", Code: gateway.EINVALID, Message: "true or false", MessageZh: "true 或 false"})
+		}
+		cq.Overdue = b
+	}
+	if v, ok := q["limit"]; ok {
+		n, err := strconv.Atoi(v[0])
+		if err != nil || n < 1 {
+			return exporters.LimitError()
+		}
+		cq.Limit = n
+	}
+	out, err := s.exporters.Queue(c.Request.Context(), cq)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, out)
 	return nil
 }
 

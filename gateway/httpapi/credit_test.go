@@ -381,3 +381,43 @@ func TestCreditList(t *testing.T) {
 		}
 	}
 }
+
+// TestCreditCaseQueue: commerce's review queue lists the open cases of every exporter, most
+// urgent first, and the decided ones on request; bad parameters are named.
+func TestCreditCaseQueue(t *testing.T) {
+	s := newTestServer(t)
+	seedFixtureHistories(t, s)
+	var open struct {
+		Cases []struct {
+			ID           string `json:"id"`
+			Status       string `json:"status"`
+			Kind         string `json:"kind"`
+			DueAt        string `json:"dueAt"`
+			ExporterName string `json:"exporterName"`
+		} `json:"cases"`
+		Total int `json:"total"`
+	}
+	w := s.do(http.MethodGet, "/v1/credit/cases", nil)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &open))
+	require.Equal(t, 1, open.Total, "the fixtures hold one open objection")
+	assert.Equal(t, "武汉江城汽车出口服务有限公司", open.Cases[0].ExporterName)
+	assert.Equal(t, "OBJECTION", open.Cases[0].Kind)
+	assert.NotEmpty(t, open.Cases[0].DueAt)
+
+	w = s.do(http.MethodGet, "/v1/credit/cases?status=DECIDED&kind=OBJECTION", nil)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &open))
+	assert.Equal(t, 2, open.Total, "two decided objections")
+	w = s.do(http.MethodGet, "/v1/credit/cases?overdue=true", nil)
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &open))
+	assert.Zero(t, open.Total, "filed today: not overdue")
+
+	for q, param := range map[string]string{"?status=LATE": "status", "?kind=APPEAL": "kind", "?overdue=maybe": "overdue",
+		"?limit=0": "limit", "?status=DECIDED&overdue=true": "overdue", "?sort=dueAt": "sort", "?kind=REPAIR&kind=OBJECTION": "kind"} {
+		w := s.do(http.MethodGet, "/v1/credit/cases"+q, nil)
+		assert.Equal(t, http.StatusBadRequest, w.Code, q)
+		assert.Equal(t, "EINVALID", errCode(t, w), q)
+		assert.Contains(t, w.Body.String(), `"pointer":"`+param+`"`, q)
+	}
+}

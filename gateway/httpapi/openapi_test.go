@@ -490,6 +490,8 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	require.NoError(t, json.Unmarshal(issuedReport.Body.Bytes(), &report))
 	const (
 		creditReportSpec = "/v1/exporters/{uscc}/credit-report"
+		casesSpec        = "/v1/exporters/{uscc}/credit-cases"
+		decisionSpec     = "/v1/credit/cases/{caseId}/decision"
 		verifyCreditSpec = "/v1/verify/credit/{code}"
 	)
 	const (
@@ -547,6 +549,23 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 		{"credit unfiled", "GET", "/v1/exporters/91350100M000100Y43/credit", "/v1/exporters/{uscc}/credit", nil, nil, 404, gateway.ENOTFOUND},
 		{"credit bad uscc", "GET", "/v1/exporters/x/credit", "/v1/exporters/{uscc}/credit", nil, nil, 400, gateway.EINVALID},
 		{"credit codes", "GET", "/v1/credit/codes", "/v1/credit/codes", nil, nil, 200, ""},
+		{"objection", "POST", "/v1/exporters/" + filedExporter + "/credit-cases", casesSpec, []byte(`{"kind":"OBJECTION","eventId":"` + filedExporter + `-000000","evidenceHash":"sha256:` + strings.Repeat("1", 64) + `","actor":"rep-1"}`), nil, 201, ""},
+		{"objection again", "POST", "/v1/exporters/" + filedExporter + "/credit-cases", casesSpec, []byte(`{"kind":"OBJECTION","eventId":"` + filedExporter + `-000000","evidenceHash":"sha256:` + strings.Repeat("1", 64) + `","actor":"rep-1"}`), nil, 409, gateway.ECONFLICT},
+		{"objection bad kind", "POST", "/v1/exporters/" + filedExporter + "/credit-cases", casesSpec, []byte(`{"kind":"APPEAL","eventId":"x","evidenceHash":"x","actor":"a"}`), nil, 400, gateway.EINVALID},
+		{"objection unknown event", "POST", "/v1/exporters/" + filedExporter + "/credit-cases", casesSpec, []byte(`{"kind":"OBJECTION","eventId":"` + filedExporter + `-000099","evidenceHash":"sha256:` + strings.Repeat("1", 64) + `","actor":"a"}`), nil, 404, gateway.ENOTFOUND},
+		{"review queue", "GET", "/v1/credit/cases?kind=OBJECTION", "/v1/credit/cases", nil, nil, 200, ""},
+		{"review queue bad", "GET", "/v1/credit/cases?status=x", "/v1/credit/cases", nil, nil, 400, gateway.EINVALID},
+		{"extend case", "POST", "/v1/credit/cases/" + filedExporter + "-C000000/extension", "/v1/credit/cases/{caseId}/extension", []byte(`{"reason":"需补充材料","actor":"r1"}`), nil, 200, ""},
+		{"extend case again", "POST", "/v1/credit/cases/" + filedExporter + "-C000000/extension", "/v1/credit/cases/{caseId}/extension", []byte(`{"reason":"again","actor":"r1"}`), nil, 409, gateway.ECONFLICT},
+		{"decide case", "POST", "/v1/credit/cases/" + filedExporter + "-C000000/decision", decisionSpec, decision("PARTIAL", 4), nil, 200, ""},
+		{"decide case again", "POST", "/v1/credit/cases/" + filedExporter + "-C000000/decision", decisionSpec, decision("UPHELD", 0), nil, 409, gateway.ECONFLICT},
+		{"decide unknown case", "POST", "/v1/credit/cases/" + filedExporter + "-C000009/decision", decisionSpec, decision("UPHELD", 0), nil, 404, gateway.ENOTFOUND},
+		{"decided queue", "GET", "/v1/credit/cases?status=DECIDED", "/v1/credit/cases", nil, nil, 200, ""},
+		{"suspend", "POST", "/v1/exporters/" + filedExporter + "/suspension", "/v1/exporters/{uscc}/suspension", statusBody(), nil, 200, ""},
+		{"suspend again", "POST", "/v1/exporters/" + filedExporter + "/suspension", "/v1/exporters/{uscc}/suspension", statusBody(), nil, 409, gateway.ECONFLICT},
+		{"credit suspended", "GET", "/v1/exporters/" + filedExporter + "/credit", "/v1/exporters/{uscc}/credit", nil, nil, 200, ""},
+		{"reinstate", "POST", "/v1/exporters/" + filedExporter + "/reinstatement", "/v1/exporters/{uscc}/reinstatement", statusBody(), nil, 200, ""},
+		{"reinstate unfiled", "POST", "/v1/exporters/91350100M000100Y43/reinstatement", "/v1/exporters/{uscc}/reinstatement", statusBody(), nil, 404, gateway.ENOTFOUND},
 		{"credit report", "GET", "/v1/exporters/" + filedExporter + "/credit-report", creditReportSpec, nil, nil, 200, ""},
 		{"credit report as JSON", "GET", "/v1/exporters/" + filedExporter + "/credit-report?format=json", creditReportSpec, nil, []string{"Accept", "text/html"}, 200, ""},
 		{"credit report bad uscc", "GET", "/v1/exporters/x/credit-report", creditReportSpec, nil, nil, 400, gateway.EINVALID},

@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	v1.POST("/exporters/:uscc/credit-events", s.handle(s.postCreditEvent))
 	v1.GET("/credit/codes", s.handle(s.listCreditCodes))
 	v1.POST("/exporters/:uscc/credit-cases", s.handle(s.postCreditCase))
+	v1.GET("/credit/cases", s.handle(s.listCreditCases))
 	v1.POST("/credit/cases/:caseId/extension", s.handle(s.postCaseExtension))
 	v1.POST("/credit/cases/:caseId/decision", s.handle(s.postCaseDecision))
 	v1.POST("/exporters/:uscc/suspension", s.handle(s.setExporterStatus(gateway.ExporterSuspended)))
