@@ -97,6 +97,9 @@ func TestIdempotencyAcrossReplicas(t *testing.T) {
 // --credit-report-key: a report issued by one is confirmed by the other.
 func TestCreditReportsAcrossReplicas(t *testing.T) {
 	url := redisURL(t)
+	// Each replica here has its own embedded ledger (a real deployment shares Fabric): no
+	// bonus worker, so both hold the same (empty) credit history.
+	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0")
 	bin := buildBinary(t)
 	keyFile := filepath.Join(t.TempDir(), "credit-report.pem")
 	key, err := creditreport.LoadOrCreateKey(keyFile)
