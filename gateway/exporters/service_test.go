@@ -3,32 +3,16 @@ package exporters_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/ucx-export/ucx/chaincode"
-	"github.com/ucx-export/ucx/fixtures"
-	"github.com/ucx-export/ucx/gateway/contract"
-	"github.com/ucx-export/ucx/gateway/embedded"
-	"github.com/ucx-export/ucx/gateway/exporters"
 )
 
 // TestAwardB01: a clean exporter gets B01 once for its latest clean year, on the real
 // (embedded) ledger; another round records nothing more.
 func TestAwardB01(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	cc, err := chaincode.New()
-	require.NoError(t, err)
-	l, err := embedded.OpenLedger(dir, cc)
-	require.NoError(t, err)
-	t.Cleanup(func() { l.Close() })
-	agencies, err := embedded.LoadAgencies(fixtures.FS)
-	require.NoError(t, err)
-	svc := exporters.New(contract.New(l), agencies).WithClock(func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) })
-
+	svc := newEnv(t).svc
 	const uscc = "91440300MA5GK7R3DQ" // filed 2024-05-20
 	ok, err := svc.AwardB01(ctx, uscc)
 	require.NoError(t, err)
