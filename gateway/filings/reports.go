@@ -82,6 +82,12 @@ func (s *Service) SubmitReport(ctx context.Context, body []byte) (*ReportView, e
 		}
 		return nil, e
 	}
+	// An inspection agency submits its own reports only (issue 7): the caller, when the
+	// request is authenticated, must be the report's agency.
+	if p := gateway.PrincipalFrom(ctx); p != nil && p.Role == gateway.RoleInspector && p.Org != r.Agency.USCC {
+		return nil, gateway.Errorf(gateway.EFORBIDDEN, "agency %s may not submit a report of agency %s", "检验机构 %s 不得提交机构 %s 的报告", p.Org, r.Agency.USCC).
+			WithDetails(gateway.Detail{Pointer: "/report/agency/uscc", Code: gateway.EFORBIDDEN, Message: "not the caller's agency", MessageZh: "非调用方所属机构"})
+	}
 	if err := s.reportKeys.Verify(in.Report, r.Agency.USCC, string(r.IssueDate), in.Signature); err != nil {
 		return nil, err
 	}

@@ -353,3 +353,8 @@ func newID(t time.Time) string {
 	_, _ = rand.Read(b[6:])
 	return "F" + hex.EncodeToString(b[:])
 }
+
+// LatestFiling returns the current (not superseded) filing of a VIN; ENOTFOUND when none.
+func (s *Service) LatestFiling(ctx context.Context, vin string) (*gateway.FilingRecord, error) {
+	return s.store.LatestFiling(ctx, vin)
+}

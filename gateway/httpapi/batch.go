@@ -47,6 +47,9 @@ func (s *Server) createFilingBatch(c *gin.Context) error {
 	results := make([]any, len(req.Filings))
 	parallel(len(req.Filings), func(i int) {
 		chk, err := s.filings.Check(ctx, req.Filings[i])
+		if err == nil {
+			err = ownWrite(c, chk.ExporterUSCC, "filing")
+		}
 		if err != nil {
 			results[i] = s.rowError(c, err)
 			return

@@ -32,10 +32,12 @@ func (s *Server) postCreditEvent(c *gin.Context) error {
 	if err := readStrict(c, &req); err != nil {
 		return err
 	}
-	if err := checkOrg(req.Org); err != nil {
+	org, actor, err := agencyWrite(c, req.Org, req.Actor)
+	if err != nil {
 		return err
 	}
-	ev, err := s.exporters.Record(c.Request.Context(), req.Org, gateway.CreditEventInput{
+	req.Actor = actor
+	ev, err := s.exporters.Record(c.Request.Context(), org, gateway.CreditEventInput{
 		ExporterUSCC: c.Param("uscc"), Code: req.Code, OccurredAt: req.OccurredAt, Source: gateway.CreditManual,
 		EvidenceHash: req.EvidenceHash, Ref: req.Ref, Actor: req.Actor,
 	})
@@ -47,6 +49,9 @@ func (s *Server) postCreditEvent(c *gin.Context) error {
 }
 
 func (s *Server) getCredit(c *gin.Context) error {
+	if err := own(c, c.Param("uscc"), "exporter"); err != nil {
+		return err
+	}
 	cr, err := s.exporters.Credit(c.Request.Context(), c.Param("uscc"))
 	if err != nil {
 		return err
@@ -163,6 +168,14 @@ func (s *Server) postCreditCase(c *gin.Context) error {
 	if err := readStrict(c, &req); err != nil {
 		return err
 	}
+	if err := own(c, c.Param("uscc"), "exporter"); err != nil {
+		return err
+	}
+	actor, err := actingUser(c, req.Actor)
+	if err != nil {
+		return err
+	}
+	req.Actor = actor
 	cs, err := s.exporters.FileCase(c.Request.Context(), c.Param("uscc"), gateway.CreditCaseInput(req))
 	if err != nil {
 		return err
@@ -182,7 +195,11 @@ func (s *Server) postCaseExtension(c *gin.Context) error {
 	if err := readStrict(c, &req); err != nil {
 		return err
 	}
-	cs, err := s.exporters.ExtendCase(c.Request.Context(), gateway.CaseExtensionInput{CaseID: c.Param("caseId"), Reason: req.Reason, Actor: req.Actor})
+	actor, err := actingUser(c, req.Actor)
+	if err != nil {
+		return err
+	}
+	cs, err := s.exporters.ExtendCase(c.Request.Context(), gateway.CaseExtensionInput{CaseID: c.Param("caseId"), Reason: req.Reason, Actor: actor})
 	if err != nil {
 		return err
 	}
@@ -204,8 +221,12 @@ func (s *Server) postCaseDecision(c *gin.Context) error {
 	if err := readStrict(c, &req); err != nil {
 		return err
 	}
+	reviewer, err := actingUser(c, req.Reviewer)
+	if err != nil {
+		return err
+	}
 	cs, err := s.exporters.DecideCase(c.Request.Context(), gateway.CaseDecisionInput{CaseID: c.Param("caseId"), Outcome: req.Outcome,
-		Points: req.Points, Reviewer: req.Reviewer, Reason: req.Reason, EvidenceHash: req.EvidenceHash})
+		Points: req.Points, Reviewer: reviewer, Reason: req.Reason, EvidenceHash: req.EvidenceHash})
 	if err != nil {
 		return err
 	}
@@ -227,8 +248,12 @@ func (s *Server) setExporterStatus(status string) func(c *gin.Context) error {
 		if err := readStrict(c, &req); err != nil {
 			return err
 		}
+		actor, err := actingUser(c, req.Actor)
+		if err != nil {
+			return err
+		}
 		st, err := s.exporters.SetStatus(c.Request.Context(), gateway.ExporterStatusInput{ExporterUSCC: c.Param("uscc"), Status: status,
-			Reason: req.Reason, EvidenceHash: req.EvidenceHash, Actor: req.Actor})
+			Reason: req.Reason, EvidenceHash: req.EvidenceHash, Actor: actor})
 		if err != nil {
 			return err
 		}

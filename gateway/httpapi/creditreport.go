@@ -17,6 +17,9 @@ import (
 // code on every call): the signed JSON as stored, or the printable bilingual page with
 // ?format=html or a browser's Accept header.
 func (s *Server) getCreditReport(c *gin.Context) error {
+	if err := own(c, c.Param("uscc"), "exporter"); err != nil {
+		return err
+	}
 	html, err := wantHTML(c)
 	if err != nil {
 		return err

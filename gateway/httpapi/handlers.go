@@ -61,35 +61,36 @@ func (s *Server) createFiling(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	if dryRun(c) {
-		chk, err := s.filings.Check(ctx, body)
-		if err != nil {
+	key := c.GetHeader(headerIdempotencyKey)
+	var idem *gateway.Idempotency
+	if key != "" && !dryRun(c) {
+		if !validToken(key, 255) {
+			return gateway.Errorf(gateway.EIDEMPOTENCYINVALID, "Idempotency-Key must be 1–255 printable ASCII characters", "Idempotency-Key 应为1至255个可打印ASCII字符")
+		}
+		if org, ok := scoped(c); ok {
+			key = org + "/" + key // each exporter's keys are its own
+		}
+		sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.FullPath()+"\n"), body...))
+		idem = &gateway.Idempotency{Key: key, RequestHash: hex.EncodeToString(sum[:])}
+		if replayed, err := s.replay(c, idem.Key, idem.RequestHash); replayed || err != nil {
 			return err
 		}
+	}
+	chk, err := s.filings.Check(ctx, body)
+	if err != nil {
+		return err
+	}
+	if err := ownWrite(c, chk.ExporterUSCC, "filing"); err != nil {
+		return err
+	}
+	if dryRun(c) {
 		c.JSON(http.StatusOK, dryRunOf(chk.VIN, chk.ExporterUSCC, chk.Decision, chk.RulesetVersion, chk.DocHash, chk.Results))
 		return nil
 	}
-	key := c.GetHeader(headerIdempotencyKey)
-	if key == "" {
-		rec, err := s.filings.File(ctx, body, nil, waitAnchored(c))
-		if err != nil {
-			return err
-		}
-		c.JSON(http.StatusCreated, rec)
-		return nil
-	}
-	if !validToken(key, 255) {
-		return gateway.Errorf(gateway.EIDEMPOTENCYINVALID, "Idempotency-Key must be 1–255 printable ASCII characters", "Idempotency-Key 应为1至255个可打印ASCII字符")
-	}
-	sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.FullPath()+"\n"), body...))
-	hash := hex.EncodeToString(sum[:])
-	if replayed, err := s.replay(c, key, hash); replayed || err != nil {
-		return err
-	}
-	rec, err := s.filings.File(ctx, body, &gateway.Idempotency{Key: key, RequestHash: hash}, waitAnchored(c))
+	rec, err := s.filings.Record(ctx, chk, idem, waitAnchored(c))
 	if gateway.ErrorCode(err) == gateway.EIDEMPOTENCYREUSED {
 		// Another request with this key landed meanwhile: answer as it did, or 409.
-		if replayed, err := s.replay(c, key, hash); replayed || err != nil {
+		if replayed, err := s.replay(c, idem.Key, idem.RequestHash); replayed || err != nil {
 			return err
 		}
 	}
@@ -128,6 +129,9 @@ func waitAnchored(c *gin.Context) bool { return c.Query("wait") == "anchored" }
 func (s *Server) getFiling(c *gin.Context) error {
 	rec, err := s.filings.Filing(c.Request.Context(), c.Param("id"))
 	if err != nil {
+		return err
+	}
+	if err := own(c, rec.ExporterUSCC, "filing"); err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, rec)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ucx-export/ucx/chaincode"
 	"github.com/ucx-export/ucx/fixtures"
+	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/compliance"
 	"github.com/ucx-export/ucx/gateway/contract"
 	"github.com/ucx-export/ucx/gateway/creditreport"
@@ -99,6 +100,13 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 // do sends a request and returns the recorded response.
 func (s *testServer) do(method, path string, body []byte, headers ...string) *httptest.ResponseRecorder {
 	s.t.Helper()
+	return s.doAs(nil, method, path, body, headers...)
+}
+
+// doAs sends a request as an authenticated caller: the principal rides in the request's
+// context, as the authentication middleware would put it there (nil: unauthenticated).
+func (s *testServer) doAs(p *gateway.Principal, method, path string, body []byte, headers ...string) *httptest.ResponseRecorder {
+	s.t.Helper()
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
@@ -109,6 +117,9 @@ func (s *testServer) do(method, path string, body []byte, headers ...string) *ht
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
+	}
+	if p != nil {
+		req = req.WithContext(gateway.WithPrincipal(req.Context(), p))
 	}
 	w := httptest.NewRecorder()
 	s.api.ServeHTTP(w, req)

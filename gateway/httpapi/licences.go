@@ -35,6 +35,9 @@ func (s *Server) getLicence(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := own(c, l.ExporterUSCC, "licence"); err != nil {
+		return err
+	}
 	c.JSON(http.StatusOK, licenceResponse{Licence: l})
 	return nil
 }
@@ -50,7 +53,11 @@ func (s *Server) revokeLicence(c *gin.Context) error {
 	if err := readStrict(c, &req); err != nil {
 		return err
 	}
-	l, receipt, err := s.ledger.RevokeLicence(c.Request.Context(), c.Param("no"), req.ReasonCode, req.Actor)
+	actor, err := actingUser(c, req.Actor)
+	if err != nil {
+		return err
+	}
+	l, receipt, err := s.ledger.RevokeLicence(c.Request.Context(), c.Param("no"), req.ReasonCode, actor)
 	if err != nil {
 		return err
 	}

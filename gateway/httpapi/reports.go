@@ -23,6 +23,9 @@ func (s *Server) submitReport(c *gin.Context) error {
 
 // getReport answers a stored signed report, checked again (hash and signature) on the way out.
 func (s *Server) getReport(c *gin.Context) error {
+	if err := own(c, c.Param("agency"), "inspection report"); err != nil {
+		return err
+	}
 	v, err := s.filings.Report(c.Request.Context(), c.Param("agency"), c.Param("no"))
 	if err != nil {
 		return err

@@ -70,7 +70,7 @@ func New(cfg Config) *Server {
 	}
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.ContextWithFallback = true
-	s.engine.Use(s.recovery(), requestIDs(), accessLog(s.log))
+	s.engine.Use(s.recovery(), requestIDs(), accessLog(s.log), s.authorize())
 	s.routes()
 	return s
 }

@@ -11,6 +11,15 @@ import (
 )
 
 func (s *Server) getFilingDocument(c *gin.Context) error {
+	if _, ok := scoped(c); ok {
+		rec, err := s.filings.Filing(c.Request.Context(), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		if err := own(c, rec.ExporterUSCC, "filing"); err != nil {
+			return err
+		}
+	}
 	doc, err := s.filings.Document(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		return err
@@ -49,6 +58,19 @@ func (s *Server) getTrace(c *gin.Context) error {
 				WithDetails(gateway.Detail{Pointer: "pageSize", Code: gateway.EINVALID, Message: "out of range", MessageZh: "超出范围"})
 		}
 	}
+	if _, ok := scoped(c); ok {
+		// An exporter sees the trace of a vehicle whose current filing is its own.
+		rec, err := s.filings.LatestFiling(c.Request.Context(), vin)
+		if gateway.ErrorCode(err) == gateway.ENOTFOUND {
+			return gateway.Errorf(gateway.ENOTFOUND, "vehicle not found", "未找到车辆")
+		}
+		if err != nil {
+			return err
+		}
+		if err := own(c, rec.ExporterUSCC, "vehicle"); err != nil {
+			return err
+		}
+	}
 	page, err := s.ledger.Trace(c.Request.Context(), vin, size, c.Query("bookmark"))
 	if err != nil {
 		return err
@@ -69,7 +91,7 @@ type eventRequest struct {
 
 // postEvent records an agency event on the vehicle's trace as the posting organisation. Which
 // organisation may post which type is the chaincode's rule (403 EFORBIDDEN otherwise); who may
-// speak for an organisation is access control's (a later issue): until then the body names it.
+// speak for an organisation is access control's: the caller's role (agencyWrite).
 func (s *Server) postEvent(c *gin.Context) error {
 	vin, err := vinParam(c)
 	if err != nil {
@@ -79,7 +101,7 @@ func (s *Server) postEvent(c *gin.Context) error {
 	if err := readStrict(c, &req); err != nil {
 		return err
 	}
-	if err := checkOrg(req.Org); err != nil {
+	if req.Org, req.Actor, err = agencyWrite(c, req.Org, req.Actor); err != nil {
 		return err
 	}
 	switch {

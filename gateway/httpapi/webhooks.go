@@ -77,8 +77,30 @@ type createdSubscription struct {
 	Secret string `json:"secret"`
 }
 
-// createSubscription subscribes an agency's URL to the credit changes (until access control
-// lands, the body names the organisation, as the other agency routes do).
+// subscriptionOrg is the organisation whose subscriptions an agency caller manages (its own
+// only); ok is false for admin and without a principal (every subscription).
+func subscriptionOrg(c *gin.Context) (org string, ok bool) {
+	p := gateway.PrincipalFrom(c.Request.Context())
+	if p == nil || p.Role == gateway.RoleAdmin {
+		return "", false
+	}
+	return string(p.Role), true
+}
+
+// ownSubscription reads a subscription the caller may manage; another agency's is ENOTFOUND.
+func ownSubscription(c *gin.Context, svc *webhooks.Service) (*gateway.WebhookSubscription, error) {
+	sub, err := svc.Subscription(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	if org, ok := subscriptionOrg(c); ok && sub.Org != org {
+		return nil, gateway.Errorf(gateway.ENOTFOUND, "subscription not found", "未找到订阅")
+	}
+	return sub, nil
+}
+
+// createSubscription subscribes an agency's URL to the credit changes: an agency subscribes
+// for itself (the body's org, when given, must be its own); admin names the agency.
 func (s *Server) createSubscription(c *gin.Context) error {
 	svc, err := s.webhookService()
 	if err != nil {
@@ -91,6 +113,11 @@ func (s *Server) createSubscription(c *gin.Context) error {
 	var req webhooks.SubscriptionRequest
 	if err := decode.Strict(body, &req); err != nil {
 		return err
+	}
+	if _, ok := subscriptionOrg(c); ok {
+		if req.Org, err = actingOrg(c, req.Org); err != nil {
+			return err
+		}
 	}
 	sub, err := svc.Subscribe(c.Request.Context(), req)
 	if err != nil {
@@ -105,7 +132,15 @@ func (s *Server) listSubscriptions(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	subs, err := svc.Subscriptions(c.Request.Context(), c.Query("org"))
+	org := c.Query("org")
+	if own, ok := subscriptionOrg(c); ok {
+		if org != "" && org != own {
+			return gateway.Errorf(gateway.EFORBIDDEN, "an agency lists its own subscriptions only", "机构只能查看本机构的订阅").
+				WithDetails(gateway.Detail{Pointer: "org", Code: gateway.EFORBIDDEN, Message: "not the caller's organisation", MessageZh: "非调用方所属机构"})
+		}
+		org = own
+	}
+	subs, err := svc.Subscriptions(c.Request.Context(), org)
 	if err != nil {
 		return err
 	}
@@ -118,7 +153,7 @@ func (s *Server) getSubscription(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	sub, err := svc.Subscription(c.Request.Context(), c.Param("id"))
+	sub, err := ownSubscription(c, svc)
 	if err != nil {
 		return err
 	}
@@ -130,6 +165,9 @@ func (s *Server) getSubscription(c *gin.Context) error {
 func (s *Server) deleteSubscription(c *gin.Context) error {
 	svc, err := s.webhookService()
 	if err != nil {
+		return err
+	}
+	if _, err := ownSubscription(c, svc); err != nil {
 		return err
 	}
 	sub, err := svc.Unsubscribe(c.Request.Context(), c.Param("id"))
@@ -145,6 +183,9 @@ func (s *Server) listDeadLetters(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := ownSubscription(c, svc); err != nil {
+		return err
+	}
 	dead, err := svc.DeadLetters(c.Request.Context(), c.Param("id"))
 	if err != nil {
 		return err
@@ -157,6 +198,9 @@ func (s *Server) listDeadLetters(c *gin.Context) error {
 func (s *Server) redeliver(c *gin.Context) error {
 	svc, err := s.webhookService()
 	if err != nil {
+		return err
+	}
+	if _, err := ownSubscription(c, svc); err != nil {
 		return err
 	}
 	id, eventID := c.Param("id"), c.Param("eventId")
