@@ -192,3 +192,35 @@ func TestSubscriptionScoping(t *testing.T) {
 	w = s.doAs(admin, http.MethodGet, "/v1/webhooks/subscriptions", nil)
 	assert.Contains(t, w.Body.String(), id)
 }
+
+// TestPolicyInOpenAPI: the API description says who may call each operation (x-roles) and
+// which need no token (security: []), as the table decides.
+func TestPolicyInOpenAPI(t *testing.T) {
+	var spec struct {
+		Paths map[string]map[string]struct {
+			Security *[]any  `json:"security"`
+			Roles    []string `json:"x-roles"`
+		} `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(httpapi.OpenAPI, &spec))
+	toOpenAPI := strings.NewReplacer(":code", "{code}", ":vin", "{vin}", ":id", "{id}", ":agency", "{agency}", ":no", "{no}",
+		":txId", "{txId}", ":uscc", "{uscc}", ":caseId", "{caseId}", ":eventId", "{eventId}")
+	for route, rule := range want {
+		method, path, _ := strings.Cut(route, " ")
+		op, ok := spec.Paths[toOpenAPI.Replace(path)][strings.ToLower(method)]
+		require.True(t, ok, route)
+		if rule == "public" {
+			assert.Equal(t, []string{"public"}, op.Roles, route)
+			if assert.NotNil(t, op.Security, "%s: security: [] (no token)", route) {
+				assert.Empty(t, *op.Security, route)
+			}
+			continue
+		}
+		assert.Nil(t, op.Security, "%s: the global bearer requirement", route)
+		var letters string
+		for _, r := range op.Roles {
+			letters += roleLetter[gateway.Role(r)]
+		}
+		assert.Equal(t, rule, letters, "%s: x-roles", route)
+	}
+}
