@@ -198,7 +198,7 @@ func TestSubscriptionScoping(t *testing.T) {
 func TestPolicyInOpenAPI(t *testing.T) {
 	var spec struct {
 		Paths map[string]map[string]struct {
-			Security *[]any  `json:"security"`
+			Security *[]any   `json:"security"`
 			Roles    []string `json:"x-roles"`
 		} `json:"paths"`
 	}
