@@ -686,3 +686,32 @@ func BenchmarkValidateVsDecode(b *testing.B) {
 		})
 	}
 }
+
+// FuzzValidateSchemas feeds arbitrary JSON to every schema (filing, inspection report,
+// customs declaration, after-sales confirmation, destination declaration): never a panic, the
+// same answer twice, every violation with a pointer and messages in both languages.
+func FuzzValidateSchemas(f *testing.F) {
+	for _, name := range []string{"valid-m1.json", "valid-n3.json", "valid-aftersales.json"} {
+		data := readTestdata(f, name)
+		for which := range uint8(5) {
+			f.Add(data, which)
+		}
+	}
+	for which := range uint8(5) {
+		f.Add([]byte(`{"lines":[{"vin":1e999}],"items":[[[[]]]],"a/b~c":"\u0000"}`), which)
+	}
+	v := MustNew()
+	validators := []func(any) []Violation{v.ValidateFiling, v.ValidateReport, v.ValidateCustomsDeclaration, v.ValidateAfterSales, v.ValidateDeclaration}
+	f.Fuzz(func(t *testing.T, data []byte, which uint8) {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		var doc any
+		if err := dec.Decode(&doc); err != nil {
+			return
+		}
+		validate := validators[int(which)%len(validators)]
+		first := validate(doc)
+		require.Equal(t, first, validate(doc))
+		requireMessages(t, first)
+	})
+}
