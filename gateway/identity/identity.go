@@ -1,7 +1,7 @@
-// Package identity provides VIN (GB 16735) and USCC (GB 32100) parsing and check characters;
-// pure functions, no I/O.
+// Package identity provides VIN (GB 16735), USCC (GB 32100) and resident ID number (GB 11643)
+// parsing and check characters; pure functions, no I/O.
 //
-// ParseVIN and ParseUSCC never fail: they normalise the input, run every structural check and
+// ParseVIN, ParseUSCC and ParseResidentID never fail: they normalise the input, run every structural check and
 // return the decoded parts together with a list of findings, each with a stable code, a severity
 // and an English and a Chinese message. Normalisation converts full-width ASCII, upper-cases and
 // strips separators, but it never "repairs" a look-alike character (O→0, I→1, Q→0): those are
