@@ -45,7 +45,27 @@ type Filing struct {
 	InspectionReportRef    *ReportRef              `json:"inspectionReportRef,omitempty"`
 	AfterSalesConfirmation *AfterSalesConfirmation `json:"afterSalesConfirmation,omitempty"`
 	DestinationDeclaration *DestinationDeclaration `json:"destinationDeclaration,omitempty"`
+	PreviousOwner          *Owner                  `json:"previousOwner,omitempty"`
 }
+
+// Owner is the vehicle's registered owner before the transfer pending export (原机动车所有人),
+// as on the registration certificate (机动车登记证书). It is personal data: it lives in the
+// stored document only, is redacted per role in every answer, is never logged and never goes
+// on the ledger (README "Privacy and the audit log").
+type Owner struct {
+	Name     string `json:"name"`
+	IDType   string `json:"idType"` // OwnerResidentID, OwnerUSCC or OwnerPassport
+	IDNumber string `json:"idNumber"`
+	Phone    string `json:"phone,omitempty"`
+	Address  string `json:"address,omitempty"`
+}
+
+// Owner ID types (证件类型).
+const (
+	OwnerResidentID = "RESIDENT_ID" // 居民身份证, checked by GB 11643-1999 (RESIDENT_ID_* rules)
+	OwnerUSCC       = "USCC"        // 统一社会信用代码 of a company owner (GB 32100)
+	OwnerPassport   = "PASSPORT"    // 护照
+)
 
 // ReportRef names a signed inspection report already stored (POST /v1/inspection-reports),
 // which a filing may reference instead of embedding a report.

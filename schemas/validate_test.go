@@ -223,6 +223,16 @@ func TestFilingViolations(t *testing.T) {
 		{"missing several", "valid-m1.json",
 			func(tb testing.TB, d any) { del(tb, d, "/vehicle/vin"); del(tb, d, "/licenceNo") },
 			[]pk{{"/licenceNo", "required"}, {"/vehicle/vin", "required"}}},
+		{"owner without id number", "valid-m1.json",
+			func(tb testing.TB, d any) {
+				set(tb, d, "/previousOwner", map[string]any{"name": "张伟", "idType": "RESIDENT_ID"})
+			},
+			[]pk{{"/previousOwner/idNumber", "required"}}},
+		{"owner id type unknown, extra member", "valid-m1.json",
+			func(tb testing.TB, d any) {
+				set(tb, d, "/previousOwner", map[string]any{"name": "张伟", "idType": "DRIVING_LICENCE", "idNumber": "x", "email": "a@b"})
+			},
+			[]pk{{"/previousOwner/email", "additionalProperties"}, {"/previousOwner/idType", "enum"}}},
 		{"category M9", "valid-m1.json",
 			func(tb testing.TB, d any) { set(tb, d, "/vehicle/category", "M9") },
 			[]pk{{"/vehicle/category", "enum"}}},
@@ -402,6 +412,22 @@ func TestFilingViolations(t *testing.T) {
 			}
 			assert.Equal(t, tt.want, pointersAndKeywords(got), "%+v", got)
 			requireMessages(t, got)
+		})
+	}
+}
+
+// TestPreviousOwner: the owner member is optional; given, as filed or as a masked answer shows
+// it, it matches the schema (the identity number is a rule's business, not the schema's).
+func TestPreviousOwner(t *testing.T) {
+	for name, owner := range map[string]map[string]any{
+		"as filed":                         {"name": "张伟", "idType": "RESIDENT_ID", "idNumber": "11010519491231002X", "phone": "13812345678", "address": "北京市朝阳区建国路88号"},
+		"masked":                           {"name": "张*", "idType": "RESIDENT_ID", "idNumber": "110105********002X", "phone": "138****5678", "address": "北京市朝阳区***"},
+		"company without phone or address": {"name": "深圳市某某汽车租赁有限公司", "idType": "USCC", "idNumber": "91440300192317458F"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			doc := loadDoc(t, "valid-m1.json")
+			set(t, doc, "/previousOwner", owner)
+			assert.Nil(t, testValidator.ValidateFiling(doc))
 		})
 	}
 }

@@ -39,6 +39,8 @@ type Input struct {
 
 	// derived once per evaluation, shared by the maintenance rules
 	maint *maintView
+	// derived once per evaluation, shared by the resident ID rules
+	residentID *identity.ResidentID
 }
 
 // Rule is one coded check. Code is stable; Severity is the default severity of a hit (a check
@@ -110,6 +112,7 @@ func (e *Engine) Ruleset(applicationDate gateway.Date) (*Ruleset, error) {
 func (e *Engine) Evaluate(rs *Ruleset, in *Input) []gateway.RuleResult {
 	in.cfg = e.cfg
 	in.maint = nil
+	in.residentID = nil
 	results := make([]gateway.RuleResult, 0, 8)
 	for _, r := range rs.Rules {
 		for _, h := range r.check(in) {

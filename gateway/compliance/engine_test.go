@@ -111,6 +111,30 @@ func TestRules(t *testing.T) {
 		decision string
 		want     []string // codes of every finding, in rule order
 	}{
+		{"previous owner with a valid resident ID", func(in *compliance.Input) {
+			in.Filing.PreviousOwner = &gateway.Owner{Name: "张伟", IDType: gateway.OwnerResidentID, IDNumber: "11010519491231002X"}
+		}, gateway.Accepted, nil},
+		{"resident ID check digit wrong", func(in *compliance.Input) {
+			in.Filing.PreviousOwner = &gateway.Owner{Name: "张伟", IDType: gateway.OwnerResidentID, IDNumber: "110105194912310021"}
+		}, gateway.Rejected, []string{"RESIDENT_ID_CHECK_DIGIT"}},
+		{"resident ID of 15 digits", func(in *compliance.Input) {
+			in.Filing.PreviousOwner = &gateway.Owner{Name: "张伟", IDType: gateway.OwnerResidentID, IDNumber: "110105491231002"}
+		}, gateway.Rejected, []string{"RESIDENT_ID_LENGTH"}},
+		{"resident ID of an unknown province only warns", func(in *compliance.Input) {
+			in.Filing.PreviousOwner = &gateway.Owner{Name: "张伟", IDType: gateway.OwnerResidentID, IDNumber: "100000199001010011"}
+		}, gateway.Accepted, []string{"RESIDENT_ID_DIVISION"}},
+		{"company owner's USCC is not checked as a resident ID", func(in *compliance.Input) {
+			in.Filing.PreviousOwner = &gateway.Owner{Name: "某某租赁有限公司", IDType: gateway.OwnerUSCC, IDNumber: "91440300192317458F"}
+		}, gateway.Accepted, nil},
+		{"company owner's USCC malformed", func(in *compliance.Input) {
+			in.Filing.PreviousOwner = &gateway.Owner{Name: "某某租赁有限公司", IDType: gateway.OwnerUSCC, IDNumber: "9144O300192317458F"}
+		}, gateway.Rejected, []string{"OWNER_ID_INVALID"}},
+		{"passport number", func(in *compliance.Input) {
+			in.Filing.PreviousOwner = &gateway.Owner{Name: "IVANOV IVAN", IDType: gateway.OwnerPassport, IDNumber: "75 1234567"}
+		}, gateway.Accepted, nil},
+		{"passport number too short", func(in *compliance.Input) {
+			in.Filing.PreviousOwner = &gateway.Owner{Name: "IVANOV IVAN", IDType: gateway.OwnerPassport, IDNumber: "E12"}
+		}, gateway.Rejected, []string{"OWNER_ID_INVALID"}},
 		{"stolen", func(in *compliance.Input) { in.Police.StatusCodes = []string{"C"} }, gateway.Rejected, []string{"POLICE_STATUS_BLOCKED"}},
 		{"inspection overdue only warns", func(in *compliance.Input) { in.Police.StatusCodes = []string{"A", "Q"} }, gateway.Accepted, []string{"POLICE_STATUS_WARN"}},
 		{"mortgaged", func(in *compliance.Input) { in.Police.Mortgaged = true }, gateway.Rejected, []string{"VEHICLE_MORTGAGED"}},
@@ -263,4 +287,29 @@ func setRegistration(in *compliance.Input, d gateway.Date) {
 	in.Licence.Lines[0].RegistrationDate = d
 	in.VIN = identity.ParseVIN(in.Filing.Vehicle.VIN)
 	in.VIN.CheckModelYear(d.Time())
+}
+
+// TestOwnerRulesQuoteNoPersonalData: rule results go to every caller of the filing and are
+// committed to on the ledger (resultsHash), so the owner rules never quote the owner's data.
+func TestOwnerRulesQuoteNoPersonalData(t *testing.T) {
+	for _, o := range []gateway.Owner{
+		{Name: "张伟", IDType: gateway.OwnerResidentID, IDNumber: "110105194912310021", Phone: "13812345678", Address: "北京市朝阳区建国路88号"},
+		{Name: "张伟", IDType: gateway.OwnerResidentID, IDNumber: "1101051949123100", Phone: "13812345678"},
+		{Name: "张伟", IDType: gateway.OwnerResidentID, IDNumber: "110105194902300021"},
+		{Name: "某某租赁有限公司", IDType: gateway.OwnerUSCC, IDNumber: "9144O300192317458F"},
+		{Name: "IVANOV IVAN", IDType: gateway.OwnerPassport, IDNumber: "E1#"},
+	} {
+		in := cleanInput(t)
+		in.Filing.PreviousOwner = &o
+		_, res := evaluate(t, in)
+		require.NotEmpty(t, res, "%+v", o)
+		out, err := json.Marshal(res)
+		require.NoError(t, err)
+		id := o.IDNumber
+		for _, personal := range []string{o.Name, id, id[:min(6, len(id))], id[max(0, len(id)-4):], o.Phone, o.Address} {
+			if personal != "" {
+				assert.NotContains(t, string(out), personal)
+			}
+		}
+	}
 }

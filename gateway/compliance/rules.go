@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -17,6 +18,7 @@ const (
 	docWMT   = "WM/T 8-2022 / WM/T 9-2022"
 	docVIN   = "GB 16735-2019"
 	docUSCC  = "GB 32100-2015"
+	docID    = "GB 11643-1999"
 	docScrap = "机动车强制报废标准规定 (2012)"
 	docUCX   = "UCX policy (ASSUMPTION, docs/rules.md)"
 )
@@ -110,6 +112,69 @@ var (
 	ruleUSCCAuthority    = usccRule("USCC_REGISTRATION_AUTHORITY", "附录A registration authority code")
 	ruleUSCCCheckChar    = usccRule("USCC_CHECK_CHAR", "5 check character (WARN: some early legal codes fail it)")
 )
+
+// --- the previous owner's identity number (GB 11643 for resident IDs): personal data, so
+// the messages never quote it ---
+
+func residentIDRule(code, clause string) *Rule {
+	return identityRule(code, docID, clause, "/previousOwner/idNumber", "%[1]s", "%[2]s", func(in *Input) []identity.Finding {
+		if id := in.ownerResidentID(); id != nil {
+			return id.Findings
+		}
+		return nil
+	})
+}
+
+var (
+	ruleResidentIDLength     = residentIDRule("RESIDENT_ID_LENGTH", "4 (18 characters)")
+	ruleResidentIDCharset    = residentIDRule("RESIDENT_ID_CHARSET", "4 (17 digits and a check character 0-9 or X)")
+	ruleResidentIDBirthDate  = residentIDRule("RESIDENT_ID_BIRTH_DATE", "4.3 birth date code (positions 7-14)")
+	ruleResidentIDDivision   = warnRule(residentIDRule("RESIDENT_ID_DIVISION", "4.2 address code (positions 1-6, GB/T 2260)"))
+	ruleResidentIDCheckDigit = residentIDRule("RESIDENT_ID_CHECK_DIGIT", "4.5 check character (ISO 7064 MOD 11-2)")
+)
+
+func warnRule(r *Rule) *Rule {
+	r.Severity = gateway.SeverityWarn
+	return r
+}
+
+// ownerResidentID parses the previous owner's resident ID number once per evaluation; nil
+// when the filing names no owner or the owner's ID is of another type.
+func (in *Input) ownerResidentID() *identity.ResidentID {
+	o := in.Filing.PreviousOwner
+	if o == nil || o.IDType != gateway.OwnerResidentID {
+		return nil
+	}
+	if in.residentID == nil {
+		id := identity.ParseResidentID(o.IDNumber)
+		in.residentID = &id
+	}
+	return in.residentID
+}
+
+// passportNo: 5–20 letters and digits once normalised (ASSUMPTION: no country's passport
+// number is shorter or longer, and none carries other characters).
+var passportNo = regexp.MustCompile(`^[A-Z0-9]{5,20}$`)
+
+var ruleOwnerIDInvalid = &Rule{
+	Code: "OWNER_ID_INVALID", Severity: gateway.SeverityFail, Document: docUCX, Clause: "previous owner's USCC (GB 32100) or passport number (5–20 letters and digits)",
+	Pointers:  []string{"/previousOwner/idNumber"},
+	MessageEn: "the previous owner's %[1]s is malformed", MessageZh: "原机动车所有人的%[2]s格式错误",
+	check: func(in *Input) []hit {
+		o := in.Filing.PreviousOwner
+		if o == nil {
+			return nil
+		}
+		switch o.IDType {
+		case gateway.OwnerUSCC:
+			return when(!identity.ParseUSCC(o.IDNumber).Valid, "unified social credit code", "统一社会信用代码")
+		case gateway.OwnerPassport:
+			norm := strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(o.IDNumber))
+			return when(!passportNo.MatchString(norm), "passport number", "护照号码")
+		}
+		return nil
+	},
+}
 
 var ruleUSCCNotEnterprise = &Rule{
 	Code: "USCC_NOT_ENTERPRISE", Severity: gateway.SeverityWarn, Document: docNo6, Clause: "第二条 exporters are enterprises (USCC 91…)",

@@ -8,6 +8,7 @@ func builtinRulesets() []*Ruleset {
 		ruleApplicationFuture, ruleDates,
 		ruleVINLength, ruleVINCharset, ruleVINCheckDigit, ruleVINModelYearCode, ruleVINModelYear,
 		ruleUSCCLength, ruleUSCCCharset, ruleUSCCDivision, ruleUSCCAuthority, ruleUSCCCheckChar, ruleUSCCNotEnterprise,
+		ruleResidentIDLength, ruleResidentIDCharset, ruleResidentIDBirthDate, ruleResidentIDDivision, ruleResidentIDCheckDigit, ruleOwnerIDInvalid,
 		ruleExporterNotFiled, ruleExporterSuspended,
 		ruleLookupUnavailable, ruleMaintQueryWaived,
 		ruleStandardMismatch, ruleReportNotConforming, ruleReportInconsistent, ruleReportAccident, ruleReportFlood, ruleReportFire,
