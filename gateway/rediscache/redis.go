@@ -2,8 +2,9 @@
 // replica: Store (filings, documents, VIN → current filing, the anchor queue and idempotency
 // keys, each filing written atomically by one Lua script), Lookups (a cache in front of
 // the agency look-ups that answers a filing in one Redis round trip and falls back to the
-// agencies when Redis fails) and WebhookQueue (the credit change webhooks on Redis Streams;
-// its keys, ucx:wh:…, are listed on the type).
+// agencies when Redis fails), WebhookQueue (the credit change webhooks on Redis Streams;
+// its keys, ucx:wh:…, are listed on the type) and AuditLog (the hash-chained audit log of
+// personal-data and credit reads; ucx:audit:…, listed on the type).
 //
 // Key layout, under a configurable prefix (default "ucx:"):
 //
@@ -42,6 +43,7 @@ type client interface {
 	HSet(ctx context.Context, key string, values ...any) *redis.IntCmd
 	HGetAll(ctx context.Context, key string) *redis.MapStringStringCmd
 	ZRangeArgs(ctx context.Context, z redis.ZRangeArgs) *redis.StringSliceCmd
+	ZRangeArgsWithScores(ctx context.Context, z redis.ZRangeArgs) *redis.ZSliceCmd
 	ZRem(ctx context.Context, key string, members ...any) *redis.IntCmd
 	Ping(ctx context.Context) *redis.StatusCmd
 	Pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
