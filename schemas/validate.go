@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -247,13 +248,51 @@ func flatten(e *jsonschema.ValidationError, out []Violation) []Violation {
 	}
 	// anyOf / oneOf (not used by these schemas) and every other kind: report the node itself;
 	// descending into the alternatives of a failed anyOf/oneOf would list misleading causes.
+	ptr := pointer(e.InstanceLocation)
 	en, zh := messages(e.ErrorKind)
+	if personal(ptr) {
+		en, zh = withheldMessages(e.ErrorKind)
+	}
 	return append(out, Violation{
-		Pointer:   pointer(e.InstanceLocation),
+		Pointer:   ptr,
 		Keyword:   keyword(e.ErrorKind),
 		MessageEn: en,
 		MessageZh: zh,
 	})
+}
+
+// PersonalDataPointer is the filing member that holds personal data (docs/filing-format.md):
+// violations at or under it never quote the offending value, which may be someone's name or
+// ID number put in the wrong field.
+const PersonalDataPointer = "/previousOwner"
+
+func personal(ptr string) bool {
+	return ptr == PersonalDataPointer || strings.HasPrefix(ptr, PersonalDataPointer+"/")
+}
+
+// withheldMessages are messages that name what was expected, never the value found.
+func withheldMessages(k jsonschema.ErrorKind) (en, zh string) {
+	switch k := k.(type) {
+	case *kind.Type, *kind.MinLength, *kind.MaxLength, *kind.MinItems, *kind.MaxItems, *kind.MinProperties, *kind.MaxProperties:
+		return messages(k) // types and counts only
+	case *kind.Enum:
+		alts := make([]string, 0, len(k.Want))
+		for _, w := range k.Want {
+			alts = append(alts, display(w))
+		}
+		if len(alts) > maxDisplayedEnumAlternate {
+			n := strconv.Itoa(len(alts))
+			return "the value is not one of the " + n + " allowed values", "取值不在允许范围内（共 " + n + " 个允许值）"
+		}
+		return "the value is not allowed; want one of " + strings.Join(alts, ", "), "取值不在允许范围内（允许值：" + strings.Join(alts, "、") + "）"
+	case *kind.Const:
+		return "the value must be " + display(k.Want), "取值应为 " + display(k.Want)
+	case *kind.Pattern:
+		return "the value does not match pattern " + k.Want, "格式不符合要求：应匹配 " + k.Want
+	case *kind.Format:
+		return "the value is not a valid " + k.Want, "格式不符合 " + k.Want + " 要求"
+	}
+	return "the value is not allowed here (personal data: the value is not quoted)", "此处取值不符合要求（个人信息，不引用取值）"
 }
 
 func keyword(k jsonschema.ErrorKind) string {

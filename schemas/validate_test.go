@@ -432,6 +432,22 @@ func TestPreviousOwner(t *testing.T) {
 	}
 }
 
+// TestPersonalValuesNotQuoted: a violation inside previousOwner names what was expected, never
+// the value found (someone's ID number typed into the wrong field); elsewhere values are quoted.
+func TestPersonalValuesNotQuoted(t *testing.T) {
+	doc := loadDoc(t, "valid-m1.json")
+	set(t, doc, "/previousOwner", map[string]any{"name": "张伟", "idType": "11010519491231002X", "idNumber": "x"})
+	set(t, doc, "/vehicle/category", "11010519491231002X")
+	got := testValidator.ValidateFiling(doc)
+	require.Equal(t, []pk{{"/previousOwner/idType", "enum"}, {"/vehicle/category", "enum"}}, pointersAndKeywords(got))
+	requireMessages(t, got)
+	for _, m := range []string{got[0].MessageEn, got[0].MessageZh} {
+		assert.NotContains(t, m, "11010519491231002X")
+		assert.Contains(t, m, "RESIDENT_ID", "it still says what is allowed")
+	}
+	assert.Contains(t, got[1].MessageEn, "11010519491231002X")
+}
+
 func TestRootNotObject(t *testing.T) {
 	for _, doc := range []any{nil, "x", json.Number("1"), []any{}, true} {
 		got := testValidator.ValidateFiling(doc)
