@@ -48,6 +48,8 @@ func (s *Server) postCreditEvent(c *gin.Context) error {
 	return nil
 }
 
+// getCredit answers an exporter's credit with the events behind it: credit details, audited
+// (READ_CREDIT) before they are sent.
 func (s *Server) getCredit(c *gin.Context) error {
 	if err := own(c, c.Param("uscc"), "exporter"); err != nil {
 		return err
@@ -56,12 +58,16 @@ func (s *Server) getCredit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.audit(c, gateway.AuditReadCredit, exporterResource(cr.USCC)); err != nil {
+		return err
+	}
 	c.JSON(http.StatusOK, cr)
 	return nil
 }
 
 // listExporters answers the credit list for commerce review: every exporter of the filing
-// registry with its credit today. ?grade= A–D, repeated or comma-separated (default: all);
+// registry with its credit today. Not audited: a row holds the score and grade (which the
+// credit change feed publishes to every agency), not the events behind them. ?grade= A–D, repeated or comma-separated (default: all);
 // ?sort= score, -score, changedAt or -changedAt (default score: worst first); ?limit= 1–500
 // (default 50); ?cursor= the previous page's next. Any other parameter, or sort, limit or
 // cursor given twice, is EINVALID naming it.
@@ -111,7 +117,9 @@ func checkQuery(q url.Values, repeatable []string, single ...string) error {
 	return nil
 }
 
-// listCreditCases answers commerce's review queue of objections and repair applications.
+// listCreditCases answers commerce's review queue of objections and repair applications:
+// credit details (the contested events), audited as one READ_CREDIT entry per exporter the
+// answer shows, before it is sent.
 func (s *Server) listCreditCases(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	if err := checkQuery(q, nil, "status", "kind", "overdue", "limit"); err != nil {
@@ -135,6 +143,15 @@ func (s *Server) listCreditCases(c *gin.Context) error {
 	}
 	out, err := s.exporters.Queue(c.Request.Context(), cq)
 	if err != nil {
+		return err
+	}
+	var shown []string
+	for _, cs := range out.Cases {
+		if r := exporterResource(cs.ExporterUSCC); !slices.Contains(shown, r) {
+			shown = append(shown, r)
+		}
+	}
+	if err := s.audit(c, gateway.AuditReadCredit, shown...); err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, out)

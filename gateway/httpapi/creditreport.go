@@ -15,7 +15,7 @@ import (
 
 // getCreditReport issues a signed credit report of the exporter (a new report, number and
 // code on every call): the signed JSON as stored, or the printable bilingual page with
-// ?format=html or a browser's Accept header.
+// ?format=html or a browser's Accept header. Audited (READ_CREDIT) before it is sent.
 func (s *Server) getCreditReport(c *gin.Context) error {
 	if err := own(c, c.Param("uscc"), "exporter"); err != nil {
 		return err
@@ -25,6 +25,9 @@ func (s *Server) getCreditReport(c *gin.Context) error {
 		return err
 	}
 	issued, err := s.creditReports.Issue(c.Request.Context(), c.Param("uscc"))
+	if err == nil {
+		err = s.audit(c, gateway.AuditReadCredit, exporterResource(issued.Report.Credit.USCC))
+	}
 	c.Header("Cache-Control", "no-store")
 	if html {
 		var data creditReportData
@@ -66,9 +69,13 @@ func wantHTML(c *gin.Context) (bool, error) {
 }
 
 // verifyCreditReport answers a verification code (public, JSON): the report as issued,
-// whether its signature is valid, and whether it is still current.
+// whether its signature is valid, and whether it is still current. Audited (READ_CREDIT)
+// before it is sent: the report holds the exporter's credit events.
 func (s *Server) verifyCreditReport(c *gin.Context) error {
 	v, err := s.creditReports.Verify(c.Request.Context(), c.Param("code"))
+	if err == nil {
+		err = s.auditVerification(c, v)
+	}
 	if err != nil {
 		return err
 	}
@@ -80,12 +87,25 @@ func (s *Server) verifyCreditReport(c *gin.Context) error {
 // verifyCreditReportPage is the same answer as a bilingual page, for a browser.
 func (s *Server) verifyCreditReportPage(c *gin.Context) error {
 	v, err := s.creditReports.Verify(c.Request.Context(), c.Param("code"))
+	if err == nil {
+		err = s.auditVerification(c, v)
+	}
 	var data creditReportData
 	if v != nil {
 		data.R, data.V = v.Issued(), v
 	}
 	c.Header("Cache-Control", "no-store")
 	return s.renderCreditReport(c, data, err)
+}
+
+// auditVerification audits the read of a verified credit report: by its exporter, or by its
+// code when the stored report cannot be decoded (it is still shown, byte for byte).
+func (s *Server) auditVerification(c *gin.Context, v *creditreport.Verification) error {
+	resource := "credit-report:" + v.VerificationCode
+	if r := v.Issued(); r != nil {
+		resource = exporterResource(r.Credit.USCC)
+	}
+	return s.audit(c, gateway.AuditReadCredit, resource)
 }
 
 // getCreditReportKey publishes the public key credit reports are signed with.

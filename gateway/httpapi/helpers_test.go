@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,6 +47,63 @@ type testServer struct {
 	webhooks *embedded.WebhookQueue
 	// credits is the exporter credit service behind the credit routes (to seed histories).
 	credits *exporters.Service
+	// audit is the audit log, in auditDir (not in dir: tests reopen dir while it is open).
+	audit    *auditSwitch
+	auditDir string
+}
+
+// auditSwitch is the test servers' audit log: the embedded one, which a test can take down
+// (every append then fails EUNAVAILABLE) or reopen after editing its file.
+type auditSwitch struct {
+	mu   sync.Mutex
+	log  *embedded.AuditLog
+	down bool
+}
+
+func (a *auditSwitch) current() (*embedded.AuditLog, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.log, a.down
+}
+
+// setDown makes every append fail (true) or work again.
+func (a *auditSwitch) setDown(down bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.down = down
+}
+
+// swap replaces the log (closed, its file edited, reopened).
+func (a *auditSwitch) swap(log *embedded.AuditLog) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.log = log
+}
+
+func (a *auditSwitch) Append(ctx context.Context, entries ...*gateway.AuditEntry) error {
+	log, down := a.current()
+	if down {
+		return gateway.Errorf(gateway.EUNAVAILABLE, "audit log down (test)", "审计日志不可用（测试）")
+	}
+	return log.Append(ctx, entries...)
+}
+
+func (a *auditSwitch) Entries(ctx context.Context, q gateway.AuditQuery) (*gateway.AuditPage, error) {
+	log, _ := a.current()
+	return log.Entries(ctx, q)
+}
+
+func (a *auditSwitch) Verify(ctx context.Context) (*gateway.AuditVerification, error) {
+	log, _ := a.current()
+	return log.Verify(ctx)
+}
+
+// auditEntries returns every entry of the server's audit log.
+func (s *testServer) auditEntries() []*gateway.AuditEntry {
+	s.t.Helper()
+	page, err := s.audit.Entries(context.Background(), gateway.AuditQuery{Limit: gateway.MaxAuditLimit})
+	require.NoError(s.t, err)
+	return page.Entries
 }
 
 func newTestServer(t testing.TB) *testServer {
@@ -62,6 +120,13 @@ func openTestServer(t testing.TB, dir string) *testServer {
 // from the ledger, seeded from the fixtures.
 func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServer {
 	t.Helper()
+	return openTestServerLogging(t, dir, ledgerLicences, testLogOutput())
+}
+
+// openTestServerLogging opens a test server whose every log (access log, filing service,
+// deadlines) goes to logs.
+func openTestServerLogging(t testing.TB, dir string, ledgerLicences bool, logs io.Writer) *testServer {
+	t.Helper()
 	store, err := embedded.Open(dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
@@ -72,7 +137,7 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 	ledger, err := embedded.OpenLedger(dir, cc)
 	require.NoError(t, err)
 	t.Cleanup(func() { ledger.Close() })
-	client := deadlines.Watch(contract.New(ledger), store, slog.New(slog.NewTextHandler(testLogOutput(), nil))).WithClock(func() time.Time { return testNow })
+	client := deadlines.Watch(contract.New(ledger), store, slog.New(slog.NewTextHandler(logs, nil))).WithClock(func() time.Time { return testNow })
 	sources := filings.Sources{Police: agencies, Maintenance: agencies, Licences: agencies, Exporters: agencies, Destinations: agencies}
 	if ledgerLicences {
 		_, err := agencies.SeedLedger(context.Background(), client)
@@ -83,18 +148,23 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 	require.NoError(t, err)
 	credits := exporters.New(client, sources.Exporters).WithClock(func() time.Time { return testNow })
 	svc := filings.New(store, client, sources, schemas.MustNew(), compliance.New(compliance.DefaultConfig()), filings.WithClock(func() time.Time { return testNow }),
-		filings.WithReportKeys(keys), filings.WithCredit(credits), filings.WithLogger(slog.New(slog.NewTextHandler(testLogOutput(), nil))))
-	log := slog.New(slog.NewTextHandler(testLogOutput(), nil))
+		filings.WithReportKeys(keys), filings.WithCredit(credits), filings.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	reportKey, err := creditreport.LoadOrCreateKey(filepath.Join(dir, creditreport.KeyFile))
 	require.NoError(t, err)
 	hooks, err := embedded.OpenWebhookQueue(t.TempDir(), time.Minute) // not in dir: tests reopen dir while this is open
 	require.NoError(t, err)
 	t.Cleanup(func() { hooks.Close() })
-	return &testServer{t: t, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Deadlines: client, Ready: store.Ready, Logger: log,
+	auditDir := t.TempDir()
+	auditLog, err := embedded.OpenAuditLog(auditDir)
+	require.NoError(t, err)
+	audit := &auditSwitch{log: auditLog}
+	t.Cleanup(func() { log, _ := audit.current(); log.Close() })
+	return &testServer{t: t, audit: audit, auditDir: auditDir, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Deadlines: client, Ready: store.Ready, Logger: log,
 		Customs:       customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate).WithCredit(credits, sources.Exporters, customs.DefaultGradeRates),
 		Exporters:     credits,
 		CreditReports: creditreport.New(store, credits, reportKey, creditreport.WithClock(func() time.Time { return testNow })),
-		CreditFeed:    client, Webhooks: webhooks.NewService(hooks)}), store: store, ledger: ledger, dir: dir, watch: client, webhooks: hooks, credits: credits}
+		CreditFeed:    client, Webhooks: webhooks.NewService(hooks), Audit: audit}), store: store, ledger: ledger, dir: dir, watch: client, webhooks: hooks, credits: credits}
 }
 
 // do sends a request and returns the recorded response.

@@ -465,6 +465,13 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	require.NoError(t, json.Unmarshal(created.Body.Bytes(), &rec))
 	require.NotNil(t, rec.Receipt, "a stored filing carries its receipt")
 
+	// A filing with a previous owner: its document is answered masked.
+	v.validate("/components/schemas/Filing", fixture(t, "owner-person-kz"))
+	ownerFiled := srv.post("/v1/filings", fixture(t, "owner-person-kz"))
+	require.Equal(t, http.StatusCreated, ownerFiled.Code, ownerFiled.Body.String())
+	var ownerRec gateway.FilingRecord
+	require.NoError(t, json.Unmarshal(ownerFiled.Body.Bytes(), &ownerRec))
+
 	// Ledger request bodies, each a valid instance of its schema.
 	const (
 		licenceNo  = "26-AB-000901"
@@ -534,6 +541,7 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 		{"rulesets", "GET", "/v1/rulesets", "/v1/rulesets", nil, nil, 200, ""},
 		{"file anchored", "POST", "/v1/filings?wait=anchored", "/v1/filings", filing, nil, 201, ""},
 		{"document", "GET", "/v1/filings/" + rec.FilingID + "/document", "/v1/filings/{id}/document", nil, nil, 200, ""},
+		{"masked document", "GET", "/v1/filings/" + ownerRec.FilingID + "/document", "/v1/filings/{id}/document", nil, nil, 200, ""},
 		{"no document", "GET", "/v1/filings/Fnope/document", "/v1/filings/{id}/document", nil, nil, 404, gateway.ENOTFOUND},
 		{"event", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, event("police", "TRANSFERRED_PENDING_EXPORT"), nil, 201, ""},
 		{"event forbidden", "POST", "/v1/vehicles/" + rec.VIN + "/events", eventsSpec, event("police", "DECLARED"), nil, 403, gateway.EFORBIDDEN},
@@ -600,6 +608,11 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 		{"revoke no licence", "POST", "/v1/licences/26-AB-999999/revocation", revokeSpec, revocation, nil, 404, gateway.ENOTFOUND},
 		{"revoke bad reason", "POST", "/v1/licences/" + licenceNo + "/revocation", revokeSpec, []byte(`{"reasonCode":"changed my mind","actor":"c2"}`), nil, 400, gateway.EINVALID},
 		{"licence trace", "GET", "/v1/vehicles/" + licenceVIN + "/trace", traceSpec, nil, nil, 200, ""},
+		{"audit", "GET", "/v1/audit", "/v1/audit", nil, nil, 200, ""},
+		{"audit filtered", "GET", "/v1/audit?action=READ_CREDIT&resource=exporter:" + filedExporter + "&limit=1", "/v1/audit", nil, nil, 200, ""},
+		{"audit bad limit", "GET", "/v1/audit?limit=501", "/v1/audit", nil, nil, 400, gateway.EINVALID},
+		{"audit bad action", "GET", "/v1/audit?action=READ", "/v1/audit", nil, nil, 400, gateway.EINVALID},
+		{"audit unknown parameter", "GET", "/v1/audit?role=police", "/v1/audit", nil, nil, 400, gateway.EINVALID},
 	}
 	for _, c := range calls {
 		t.Run(c.name, func(t *testing.T) {
@@ -645,6 +658,26 @@ func checkLedgerAnswer(t *testing.T, name string, body []byte, rec gateway.Filin
 	case "document":
 		sum := sha256.Sum256(body)
 		assert.Equal(t, rec.DocHash, "sha256:"+hex.EncodeToString(sum[:]), "the document is the one docHash names")
+	case "masked document":
+		var f gateway.Filing
+		require.NoError(t, json.Unmarshal(body, &f))
+		require.NotNil(t, f.PreviousOwner)
+		assert.Equal(t, "650102********3428", f.PreviousOwner.IDNumber, "a caller without a principal sees masks")
+	case "audit", "audit filtered":
+		var p struct {
+			Entries []gateway.AuditEntry       `json:"entries"`
+			Next    uint64                     `json:"next"`
+			Chain   *gateway.AuditVerification `json:"chain"`
+		}
+		require.NoError(t, json.Unmarshal(body, &p))
+		require.NotEmpty(t, p.Entries, "the credit reads before are audited")
+		require.NotNil(t, p.Chain)
+		assert.True(t, p.Chain.Verified)
+		if name == "audit filtered" {
+			assert.Len(t, p.Entries, 1)
+			assert.Equal(t, "exporter:"+filedExporter, p.Entries[0].Resource)
+			assert.Equal(t, p.Entries[0].Seq, p.Next, "more entries follow")
+		}
 	case "trace", "trace next page", "trace empty", "licence trace":
 		var p gateway.TracePage
 		require.NoError(t, json.Unmarshal(body, &p))

@@ -100,6 +100,9 @@ var policy = map[string]access{
 	"DELETE /v1/webhooks/subscriptions/:id":                                {roles: officials, scope: scopeSubscription},
 	"GET /v1/webhooks/subscriptions/:id/dead-letters":                      {roles: officials, scope: scopeSubscription},
 	"POST /v1/webhooks/subscriptions/:id/dead-letters/:eventId/redelivery": {roles: officials, scope: scopeSubscription},
+
+	// The audit log of personal-data and credit reads (issue 7 §3): commerce and the operators.
+	"GET /v1/audit": {roles: []gateway.Role{commerce, gateway.RoleAdmin}},
 }
 
 // allowed reports whether role may call the route (method and Gin path); public routes allow

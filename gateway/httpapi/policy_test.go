@@ -43,6 +43,7 @@ var want = map[string]string{
 	"GET /v1/webhooks/subscriptions/:id": "pcma", "DELETE /v1/webhooks/subscriptions/:id": "pcma",
 	"GET /v1/webhooks/subscriptions/:id/dead-letters":                      "pcma",
 	"POST /v1/webhooks/subscriptions/:id/dead-letters/:eventId/redelivery": "pcma",
+	"GET /v1/audit": "ma",
 }
 
 var roleLetter = map[gateway.Role]string{gateway.RoleExporter: "e", gateway.RoleInspector: "i", gateway.RolePolice: "p",

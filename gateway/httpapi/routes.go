@@ -53,6 +53,7 @@ func (s *Server) routes() {
 	v1.DELETE("/webhooks/subscriptions/:id", s.handle(s.deleteSubscription))
 	v1.GET("/webhooks/subscriptions/:id/dead-letters", s.handle(s.listDeadLetters))
 	v1.POST("/webhooks/subscriptions/:id/dead-letters/:eventId/redelivery", s.handle(s.redeliver))
+	v1.GET("/audit", s.handle(s.listAudit))
 
 	r.NoRoute(s.handle(notFound))
 	r.NoMethod(s.handle(methodNotAllowed))

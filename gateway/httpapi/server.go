@@ -40,6 +40,9 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// CreditReports issues and verifies signed exporter credit reports.
 	CreditReports *creditreport.Service
+	// Audit is the audit log of reads of personal data and credit details, and GET /v1/audit.
+	// Without it those reads answer 503 EUNAVAILABLE: none goes unaudited.
+	Audit gateway.AuditLog
 }
 
 // Server is the HTTP API.
@@ -56,6 +59,7 @@ type Server struct {
 	ready      func(ctx context.Context) error
 	// creditReports issues and verifies signed exporter credit reports.
 	creditReports *creditreport.Service
+	auditLog      gateway.AuditLog
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -65,6 +69,7 @@ func New(cfg Config) *Server {
 	s := &Server{engine: gin.New(), filings: cfg.Filings, customs: cfg.Customs, deadlines: cfg.Deadlines, exporters: cfg.Exporters, ledger: cfg.Ledger,
 		creditFeed: cfg.CreditFeed, webhooks: cfg.Webhooks, log: cfg.Logger, ready: cfg.Ready}
 	s.creditReports = cfg.CreditReports
+	s.auditLog = cfg.Audit
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -10,24 +10,6 @@ import (
 	"github.com/ucx-export/ucx/gateway/identity"
 )
 
-func (s *Server) getFilingDocument(c *gin.Context) error {
-	if _, ok := scoped(c); ok {
-		rec, err := s.filings.Filing(c.Request.Context(), c.Param("id"))
-		if err != nil {
-			return err
-		}
-		if err := own(c, rec.ExporterUSCC, "filing"); err != nil {
-			return err
-		}
-	}
-	doc, err := s.filings.Document(c.Request.Context(), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	c.Data(http.StatusOK, "application/json", doc)
-	return nil
-}
-
 // vinParam normalises the {vin} path parameter; a malformed VIN is a 400 with its findings.
 func vinParam(c *gin.Context) (string, error) {
 	v := identity.ParseVIN(c.Param("vin"))
