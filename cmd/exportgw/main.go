@@ -130,6 +130,9 @@ signed with HMAC-SHA256, retried with exponential backoff and jitter, dead-lette
 --webhook-max-attempts, delivered at least once. The queue is webhooks.db in --data-dir, or Redis
 Streams with --redis-url.
 
+Reads of personal data shown in clear and of credit details are written to a hash-chained audit
+log before they are answered (GET /v1/audit): audit.db in --data-dir, or Redis with --redis-url.
+
 Flags (environment variable in brackets):
 `)
 		fs.PrintDefaults()
@@ -407,8 +410,13 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		stopHooks := startWebhooks(cfg, q, feed, log)
 		defer stopHooks()
 	}
+	audit, closeAudit, err := openAuditLog(cfg, rdb)
+	if err != nil {
+		return err
+	}
+	defer closeAudit()
 	api := httpapi.New(httpapi.Config{Filings: svc, Customs: clearance, Deadlines: ledger, Exporters: credits, Ledger: ledger, Logger: log, Ready: ready,
-		CreditReports: creditreport.New(store, credits, reportKey), CreditFeed: feed, Webhooks: hooks})
+		CreditReports: creditreport.New(store, credits, reportKey), CreditFeed: feed, Webhooks: hooks, Audit: audit})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -530,6 +538,19 @@ func openLedger(cfg *config) (*contract.Client, func(), error) {
 		return nil, nil, fmt.Errorf("open embedded ledger: %w", err)
 	}
 	return contract.New(chain, contract.WithInflight(embedded.Inflight)), func() { chain.Close() }, nil
+}
+
+// openAuditLog opens the audit log of the store mode: in Redis next to the Redis store (every
+// replica appends to one chain), else audit.db in the data directory.
+func openAuditLog(cfg *config, rdb *redis.Client) (gateway.AuditLog, func(), error) {
+	if rdb != nil {
+		return rediscache.NewAuditLog(rdb), func() {}, nil
+	}
+	a, err := embedded.OpenAuditLog(cfg.DataDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open audit log: %w", err)
+	}
+	return a, func() { a.Close() }, nil
 }
 
 // openWebhookQueue opens the webhook queue of the store mode: Redis Streams next to the Redis

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/ucx-export/ucx/chaincode"
 	"github.com/ucx-export/ucx/fixtures"
+	"github.com/ucx-export/ucx/gateway"
 	"github.com/ucx-export/ucx/gateway/embedded"
 	"github.com/ucx-export/ucx/gateway/webhooks"
 )
@@ -476,4 +478,60 @@ func TestCreditBonusAtStart(t *testing.T) {
 	assert.Equal(t, "B01", c.Events[0].Code)
 	assert.Equal(t, "AUTOMATIC", c.Events[0].Source)
 	assert.Equal(t, 85, c.Score)
+}
+
+// getWithRequestID GETs url as request id and returns the status.
+func getWithRequestID(t *testing.T, url, id string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	req.Header.Set("X-Request-Id", id)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
+// auditedRequests walks the whole audit log of the gateway at base and returns the routes read
+// by request ID, and whether the chain verifies.
+func auditedRequests(t *testing.T, base string) (map[string]string, bool) {
+	t.Helper()
+	routes := map[string]string{}
+	verified := true
+	for after := uint64(0); ; {
+		var page struct {
+			Entries []gateway.AuditEntry `json:"entries"`
+			Next    uint64               `json:"next"`
+			Chain   struct {
+				Verified bool `json:"verified"`
+			} `json:"chain"`
+		}
+		getJSON(t, fmt.Sprintf("%s/v1/audit?limit=500&after=%d", base, after), &page)
+		verified = verified && page.Chain.Verified
+		for _, e := range page.Entries {
+			routes[e.RequestID] = e.Route
+		}
+		if page.Next == 0 {
+			return routes, verified
+		}
+		after = page.Next
+	}
+}
+
+// TestAuditLogEmbedded: the gateway writes credit reads to audit.db in its data directory, and
+// the log survives a restart.
+func TestAuditLogEmbedded(t *testing.T) {
+	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0")
+	dir := t.TempDir()
+	base, _, stop := runInProcess(t, "--data-dir", dir)
+	require.Equal(t, http.StatusOK, getWithRequestID(t, base+"/v1/exporters/91440300MA5GK7R3DQ/credit", "audit-embedded-1"))
+	stop()
+	_, err := os.Stat(filepath.Join(dir, embedded.AuditFile))
+	require.NoError(t, err)
+	base, _, stop = runInProcess(t, "--data-dir", dir)
+	defer stop()
+	routes, verified := auditedRequests(t, base)
+	assert.True(t, verified)
+	assert.Equal(t, map[string]string{"audit-embedded-1": "GET /v1/exporters/:uscc/credit"}, routes)
 }

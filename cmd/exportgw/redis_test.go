@@ -122,6 +122,15 @@ func TestCreditReportsAcrossReplicas(t *testing.T) {
 	getJSON(t, gws[1].base+"/v1/verify/credit/"+report.VerificationCode, &v)
 	assert.True(t, v.SignatureValid, "the other replica confirms it")
 	assert.True(t, v.Current)
+
+	// Both replicas append to one audit chain in Redis.
+	id := "replicas-" + randomSuffix()
+	require.Equal(t, http.StatusOK, getWithRequestID(t, gws[0].base+"/v1/exporters/91440300MA5GK7R3DQ/credit", id+"-0"))
+	require.Equal(t, http.StatusOK, getWithRequestID(t, gws[1].base+"/v1/verify/credit/"+report.VerificationCode, id+"-1"))
+	routes, verified := auditedRequests(t, gws[1].base)
+	assert.True(t, verified)
+	assert.Equal(t, "GET /v1/exporters/:uscc/credit", routes[id+"-0"], "seen from the other replica")
+	assert.Equal(t, "GET /v1/verify/credit/:code", routes[id+"-1"])
 }
 
 func randomSuffix() string {
