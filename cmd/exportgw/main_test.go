@@ -523,6 +523,7 @@ func auditedRequests(t *testing.T, base string) (map[string]string, bool) {
 // the log survives a restart.
 func TestAuditLogEmbedded(t *testing.T) {
 	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0")
+	t.Setenv("UCX_REDIS_URL", "") // embedded mode whatever the environment
 	dir := t.TempDir()
 	base, _, stop := runInProcess(t, "--data-dir", dir)
 	require.Equal(t, http.StatusOK, getWithRequestID(t, base+"/v1/exporters/91440300MA5GK7R3DQ/credit", "audit-embedded-1"))
