@@ -66,11 +66,11 @@ func (s *Server) getCredit(c *gin.Context) error {
 }
 
 // listExporters answers the credit list for commerce review: every exporter of the filing
-// registry with its credit today. Not audited: a row holds the score and grade (which the
-// credit change feed publishes to every agency), not the events behind them. ?grade= A–D, repeated or comma-separated (default: all);
+// registry with its credit today. ?grade= A–D, repeated or comma-separated (default: all);
 // ?sort= score, -score, changedAt or -changedAt (default score: worst first); ?limit= 1–500
 // (default 50); ?cursor= the previous page's next. Any other parameter, or sort, limit or
-// cursor given twice, is EINVALID naming it.
+// cursor given twice, is EINVALID naming it. Not audited: a row holds the score and grade
+// (which the credit change feed publishes to every agency), not the events behind them.
 func (s *Server) listExporters(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	if err := checkQuery(q, []string{"grade"}, "sort", "limit", "cursor"); err != nil {
