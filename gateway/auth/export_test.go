@@ -1,0 +1,4 @@
+package auth
+
+// WithRandom exports withRandom to the tests.
+var WithRandom = withRandom
