@@ -3,8 +3,9 @@
 // keys, each filing written atomically by one Lua script), Lookups (a cache in front of
 // the agency look-ups that answers a filing in one Redis round trip and falls back to the
 // agencies when Redis fails), WebhookQueue (the credit change webhooks on Redis Streams;
-// its keys, ucx:wh:…, are listed on the type) and AuditLog (the hash-chained audit log of
-// personal-data and credit reads; ucx:audit:…, listed on the type).
+// its keys, ucx:wh:…, are listed on the type), AuditLog (the hash-chained audit log of
+// personal-data and credit reads; ucx:audit:…, listed on the type) and RateLimiter (a token
+// bucket per caller and route class, ucx:rl:{class}:{caller}, taken by a Lua script).
 //
 // Key layout, under a configurable prefix (default "ucx:"):
 //
@@ -133,6 +134,7 @@ type config struct {
 	cacheTimeout time.Duration
 	cacheBackoff time.Duration
 	now          func() time.Time
+	clockSet     bool // WithClock was given
 	lease        time.Duration
 }
 
@@ -144,10 +146,11 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// Option configures NewStore, NewLookups and NewWebhookQueue; each says which it applies to.
+// Option configures NewStore, NewLookups, NewWebhookQueue and NewRateLimiter; each says which
+// it applies to.
 type Option func(*config)
 
-// WithPrefix sets the prefix of every key (Store, Lookups and WebhookQueue; default "ucx:"). Tests use a
+// WithPrefix sets the prefix of every key (Store, Lookups, WebhookQueue and RateLimiter; default "ucx:"). Tests use a
 // unique prefix each; a deployment can keep several environments in one Redis.
 func WithPrefix(prefix string) Option { return func(c *config) { c.prefix = prefix } }
 
@@ -160,8 +163,8 @@ func WithIdempotencyTTL(d time.Duration) Option { return func(c *config) { c.ide
 func WithTTLs(t TTLs) Option { return func(c *config) { c.ttls = t } }
 
 // WithCacheTimeout bounds each Redis call of a look-up (Lookups; default 250 ms): past it,
-// the look-up goes to the agencies directly. It takes effect with a client whose
-// ContextTimeoutEnabled is set, as NewClient's is.
+// the look-up goes to the agencies directly. It bounds each call of the RateLimiter too. It
+// takes effect with a client whose ContextTimeoutEnabled is set, as NewClient's is.
 func WithCacheTimeout(d time.Duration) Option { return func(c *config) { c.cacheTimeout = d } }
 
 // WithCacheBackoff sets how long look-ups skip Redis after a failed Redis call (Lookups;
@@ -169,8 +172,11 @@ func WithCacheTimeout(d time.Duration) Option { return func(c *config) { c.cache
 // not once per filing.
 func WithCacheBackoff(d time.Duration) Option { return func(c *config) { c.cacheBackoff = d } }
 
-// WithClock sets the clock used for cache entries' fetch time and age (Lookups; tests).
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+// WithClock sets the clock used for cache entries' fetch time and age (Lookups; tests), and
+// the time of the rate limiter's buckets instead of the server's TIME (RateLimiter; tests).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.now, c.clockSet = now, true }
+}
 
 // translate is the one place Redis errors become gateway errors: redis.Nil (an absent key) is
 // notFound; anything else (connection refused, timeout, OOM, a script error) is EUNAVAILABLE
