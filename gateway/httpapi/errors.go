@@ -36,6 +36,8 @@ var statusOf = map[string]int{
 	gateway.EIDEMPOTENCYINVALID:  http.StatusBadRequest,
 	gateway.EBATCHTOOLARGE:       http.StatusRequestEntityTooLarge,
 	gateway.EFORBIDDEN:           http.StatusForbidden,
+	gateway.EUNAUTHENTICATED:     http.StatusUnauthorized,
+	gateway.ERATELIMITED:         http.StatusTooManyRequests,
 	gateway.EDOCTAMPERED:         http.StatusConflict,
 	gateway.EREPORTNOTFOUND:      http.StatusUnprocessableEntity,
 	gateway.EILLEGALTRANSITION:   http.StatusConflict,

@@ -127,6 +127,13 @@ func openTestServerWith(t testing.TB, dir string, ledgerLicences bool) *testServ
 // deadlines) goes to logs.
 func openTestServerLogging(t testing.TB, dir string, ledgerLicences bool, logs io.Writer) *testServer {
 	t.Helper()
+	return openTestServerConfig(t, dir, ledgerLicences, logs, nil)
+}
+
+// openTestServerConfig opens a test server logging to logs whose configuration configure may
+// change first (authentication, rate limits, CORS).
+func openTestServerConfig(t testing.TB, dir string, ledgerLicences bool, logs io.Writer, configure func(*httpapi.Config)) *testServer {
+	t.Helper()
 	store, err := embedded.Open(dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { store.Close() })
@@ -160,11 +167,15 @@ func openTestServerLogging(t testing.TB, dir string, ledgerLicences bool, logs i
 	require.NoError(t, err)
 	audit := &auditSwitch{log: auditLog}
 	t.Cleanup(func() { log, _ := audit.current(); log.Close() })
-	return &testServer{t: t, audit: audit, auditDir: auditDir, api: httpapi.New(httpapi.Config{Filings: svc, Ledger: client, Deadlines: client, Ready: store.Ready, Logger: log,
+	cfg := httpapi.Config{Filings: svc, Ledger: client, Deadlines: client, Ready: store.Ready, Logger: log,
 		Customs:       customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate).WithCredit(credits, sources.Exporters, customs.DefaultGradeRates),
 		Exporters:     credits,
 		CreditReports: creditreport.New(store, credits, reportKey, creditreport.WithClock(func() time.Time { return testNow })),
-		CreditFeed:    client, Webhooks: webhooks.NewService(hooks), Audit: audit}), store: store, ledger: ledger, dir: dir, watch: client, webhooks: hooks, credits: credits}
+		CreditFeed:    client, Webhooks: webhooks.NewService(hooks), Audit: audit}
+	if configure != nil {
+		configure(&cfg)
+	}
+	return &testServer{t: t, audit: audit, auditDir: auditDir, api: httpapi.New(cfg), store: store, ledger: ledger, dir: dir, watch: client, webhooks: hooks, credits: credits}
 }
 
 // do sends a request and returns the recorded response.

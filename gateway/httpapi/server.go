@@ -11,11 +11,13 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/auth"
 	"github.com/ucx-export/ucx/gateway/creditreport"
 	"github.com/ucx-export/ucx/gateway/customs"
 	"github.com/ucx-export/ucx/gateway/deadlines"
 	"github.com/ucx-export/ucx/gateway/exporters"
 	"github.com/ucx-export/ucx/gateway/filings"
+	"github.com/ucx-export/ucx/gateway/ratelimit"
 	"github.com/ucx-export/ucx/gateway/webhooks"
 )
 
@@ -43,6 +45,24 @@ type Config struct {
 	// Audit is the audit log of reads of personal data and credit details, and GET /v1/audit.
 	// Without it those reads answer 503 EUNAVAILABLE: none goes unaudited.
 	Audit gateway.AuditLog
+
+	// Auth verifies the bearer tokens every route but the public ones requires. nil: no
+	// authentication at all (and no principal in any request) — for tests of business
+	// behaviour and for embedding only; exportgw always sets it.
+	Auth *auth.Verifier
+	// ClientCertRoles are the roles that must connect with a verified TLS client certificate
+	// whose Subject Organization includes the token's org (mTLS, see TLSConfig); with Auth.
+	ClientCertRoles []gateway.Role
+	// Limiter limits requests per caller and route class (public, read, write; see
+	// routeClass); nil: no limits.
+	Limiter ratelimit.Limiter
+	// CORSOrigins are the browser origins (scheme://host[:port]) allowed to call the API;
+	// none: no CORS headers at all.
+	CORSOrigins []string
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose X-Forwarded-For names
+	// the client (for the public routes' per-IP rate limit); none: the peer address is the
+	// client. An invalid entry is logged and none is trusted.
+	TrustedProxies []string
 }
 
 // Server is the HTTP API.
@@ -64,7 +84,9 @@ type Server struct {
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
-// New returns the API with its middleware: recovery, request ID, access log.
+// New returns the API with its middleware, in this order: recovery, request ID, access log,
+// security headers, CORS (with CORSOrigins), authentication (with Auth), rate limit (with
+// Limiter), authorisation (the policy table, on authenticated requests).
 func New(cfg Config) *Server {
 	s := &Server{engine: gin.New(), filings: cfg.Filings, customs: cfg.Customs, deadlines: cfg.Deadlines, exporters: cfg.Exporters, ledger: cfg.Ledger,
 		creditFeed: cfg.CreditFeed, webhooks: cfg.Webhooks, log: cfg.Logger, ready: cfg.Ready}
@@ -75,7 +97,21 @@ func New(cfg Config) *Server {
 	}
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.ContextWithFallback = true
-	s.engine.Use(s.recovery(), requestIDs(), accessLog(s.log), s.authorize())
+	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		s.log.Error("trusted proxies ignored", "err", err)
+		_ = s.engine.SetTrustedProxies(nil)
+	}
+	s.engine.Use(s.recovery(), requestIDs(), accessLog(s.log), securityHeaders())
+	if len(cfg.CORSOrigins) > 0 {
+		s.engine.Use(cors(cfg.CORSOrigins))
+	}
+	if cfg.Auth != nil {
+		s.engine.Use(s.authenticate(cfg.Auth, publicRoute, cfg.ClientCertRoles))
+	}
+	if cfg.Limiter != nil {
+		s.engine.Use(s.rateLimit(cfg.Limiter, routeClass))
+	}
+	s.engine.Use(s.authorize())
 	s.routes()
 	return s
 }
