@@ -1,20 +1,25 @@
 // Command exportctl is the UCX operator and agency tool. Its subcommands sign and verify WM/T
 // 8/9 inspection reports the way the gateway's POST /v1/inspection-reports does (package
-// gateway/inspection: Ed25519 over the report's RFC 8785 canonical JSON), and check the
-// gateway's signed exporter credit reports offline (package gateway/creditreport).
+// gateway/inspection: Ed25519 over the report's RFC 8785 canonical JSON), check the
+// gateway's signed exporter credit reports offline (package gateway/creditreport), and issue
+// the gateway's bearer tokens (package gateway/auth).
 //
 // Usage:
 //
 //	exportctl sign-report --key-id ID (--demo-key | --private-key FILE) REPORT.json
 //	exportctl verify-report [--keys fixtures|KEYS.json] SIGNED.json
 //	exportctl verify-credit-report (--key PUBFILE | --key-url URL) --report REPORT.json
+//	exportctl token issue (--data-dir DIR | --key FILE) --role ROLE --org ORG [--ttl 1h] [--subject S]
+//	exportctl token public-key (--data-dir DIR | --key FILE)
 //
 // sign-report prints {"report": <the report as given>, "signature": {…}}, the body
 // POST /v1/inspection-reports accepts. verify-report checks such a body against the registered
 // agency keys and prints OK, or fails with the signature's error code (exit status 1).
 // verify-credit-report checks a credit report's signature with the gateway's published key
-// and prints OK, or fails with the reason's code (exit status 1). A file named "-" is read
-// from standard input. Run exportctl SUBCOMMAND -h for the flags.
+// and prints OK, or fails with the reason's code (exit status 1). token issue prints a bearer
+// token signed with the gateway's key; token public-key prints the key's entry for the
+// gateway's --token-keys file. A file named "-" is read from standard input. Run exportctl
+// SUBCOMMAND -h for the flags.
 package main
 
 import (
@@ -103,6 +108,11 @@ Subcommands:
         check a gateway-signed exporter credit report offline with the gateway's published
         public key: prints OK, or fails with CREDIT_REPORT_SIGNATURE_INVALID,
         CREDIT_REPORT_KEY_MISMATCH or CREDIT_REPORT_MALFORMED (exit status 1)
+  token issue (--data-dir DIR | --key FILE) --role ROLE --org ORG [--ttl 1h] [--subject S]
+        print a bearer token for the gateway, signed with the embedded gateway's key in DIR
+        (created when missing) or a PKCS#8 PEM key file
+  token public-key (--data-dir DIR | --key FILE)
+        print the key's entry {"kid", "publicKey"} for the gateway's --token-keys file
 
 Run exportctl SUBCOMMAND -h for its flags. A file named "-" is standard input.
 `
@@ -122,6 +132,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return verifyReport(args[1:], stdout, stderr)
 	case "verify-credit-report":
 		return verifyCreditReport(ctx, args[1:], stdout, stderr)
+	case "token":
+		return token(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
