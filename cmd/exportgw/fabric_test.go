@@ -50,7 +50,7 @@ func TestFabricMode(t *testing.T) {
 	require.NoError(t, err)
 
 	post := func(url string) map[string]any {
-		resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+		resp, err := api.Post(url, "application/json", bytes.NewReader(body))
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)

@@ -64,7 +64,7 @@ func (c *client) call(method, path string, body any) (int, map[string]any) {
 	req, err := http.NewRequest(method, c.base+path, r)
 	require.NoError(c.t, err)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := api.Do(req)
 	require.NoError(c.t, err)
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)

@@ -94,6 +94,17 @@ type config struct {
 	WebhookBackoffMx time.Duration `json:"webhookBackoffMax"`
 	WebhookTimeout   time.Duration `json:"webhookTimeout"`
 	CreditSeed       string        `json:"creditSeed,omitempty"`
+	TokenKey         string        `json:"tokenKey,omitempty"`
+	TokenKeys        string        `json:"tokenKeys,omitempty"`
+	RatePublic       string        `json:"ratePublic"`
+	RateRead         string        `json:"rateRead"`
+	RateWrite        string        `json:"rateWrite"`
+	TrustedProxies   string        `json:"trustedProxies,omitempty"`
+	CORSOrigins      string        `json:"corsOrigins,omitempty"`
+	TLSCert          string        `json:"tlsCert,omitempty"`
+	TLSKey           string        `json:"tlsKey,omitempty"`
+	TLSClientCA      string        `json:"tlsClientCa,omitempty"`
+	TLSClientRoles   string        `json:"tlsClientRoles,omitempty"`
 }
 
 // LogValue logs the configuration with any password in the Redis URL masked.
@@ -132,6 +143,14 @@ Streams with --redis-url.
 
 Reads of personal data shown in clear and of credit details are written to a hash-chained audit
 log before they are answered (GET /v1/audit): audit.db in --data-dir, or Redis with --redis-url.
+
+Every route but the public ones (health, /openapi.json, the verification routes, the published
+keys) needs a bearer token: "Authorization: Bearer <token>", a JWT signed with Ed25519 carrying
+the caller's role and organisation. Without --token-key or --token-keys the gateway trusts the
+key in --data-dir (keys/token-signing.pem, created on first start), and
+"exportctl token issue --data-dir DIR --role ROLE --org ORG" signs tokens with it. Requests are
+rate-limited per caller and route class (public per client IP, read, write): 429 with
+Retry-After; in-process, or in Redis with --redis-url.
 
 Flags (environment variable in brackets):
 `)
@@ -184,6 +203,7 @@ Flags (environment variable in brackets):
 		return nil, err
 	}
 	fs.StringVar(&c.CreditSeed, "credit-seed", envOr("UCX_CREDIT_SEED", ""), "JSON file of exporter credit histories to record on the ledger at start (fixtures/credit/histories.json: every grade); an exporter that already has credit events is skipped, so restarts add nothing [UCX_CREDIT_SEED]")
+	accessFlags(fs, c)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -240,6 +260,9 @@ Flags (environment variable in brackets):
 		return nil, fmt.Errorf("--webhook-backoff must be positive and at most --webhook-backoff-max")
 	case c.WebhookTimeout <= 0:
 		return nil, fmt.Errorf("--webhook-timeout must be positive")
+	}
+	if err := checkAccess(c); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -359,6 +382,18 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log.Warn("credit reports are signed with this replica's own key in --data-dir: give every replica sharing Redis the same --credit-report-key")
 	}
 	log.Info("credit report key", "keyId", reportKey.ID())
+	verifier, err := loadTokenVerifier(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.TokenKey == "" && cfg.TokenKeys == "" && cfg.RedisURL != "" {
+		log.Warn("tokens are verified with this replica's own key in --data-dir: give every replica sharing Redis the same --token-keys")
+	}
+	log.Info("token keys", "kids", verifier.KeyIDs())
+	limiter, err := newLimiter(cfg, rdb, log)
+	if err != nil {
+		return err
+	}
 	if creditSeed != nil {
 		res, err := credits.Seed(ctx, creditSeed)
 		if err != nil {
@@ -415,8 +450,10 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer closeAudit()
+	origins, _ := httpapi.ParseOrigins(cfg.CORSOrigins) // checked in parseConfig
 	api := httpapi.New(httpapi.Config{Filings: svc, Customs: clearance, Deadlines: ledger, Exporters: credits, Ledger: ledger, Logger: log, Ready: ready,
-		CreditReports: creditreport.New(store, credits, reportKey), CreditFeed: feed, Webhooks: hooks, Audit: audit})
+		CreditReports: creditreport.New(store, credits, reportKey), CreditFeed: feed, Webhooks: hooks, Audit: audit,
+		Auth: verifier, ClientCertRoles: clientCertRoles(cfg), Limiter: limiter, CORSOrigins: origins, TrustedProxies: splitList(cfg.TrustedProxies)})
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -424,13 +461,24 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	if cfg.TLSCert != "" {
+		if srv.TLSConfig, err = httpapi.TLSConfig(cfg.TLSCert, cfg.TLSKey, cfg.TLSClientCA); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String())
+	log.Info("listening", "addr", ln.Addr().String(), "tls", srv.TLSConfig != nil, "mtls", cfg.TLSClientCA != "")
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if srv.TLSConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

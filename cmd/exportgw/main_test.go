@@ -73,6 +73,29 @@ func TestConfigFlagsAndEnv(t *testing.T) {
 // up to "listening", keyed by their msg.
 func runInProcess(t *testing.T, args ...string) (base string, logs map[string]map[string]any, stop func()) {
 	t.Helper()
+	base, logs, _, stop = runLogged(t, args...)
+	return base, logs, stop
+}
+
+// logBuffer collects a process's log output, safe for concurrent use.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String returns everything logged so far.
+func (l *logBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// runLogged is runInProcess that also returns every log line written until stop (https
+// when the gateway serves TLS).
+func runLogged(t *testing.T, args ...string) (base string, logs map[string]map[string]any, all *logBuffer, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r, w := io.Pipe()
 	done := make(chan error, 1)
@@ -81,8 +104,10 @@ func runInProcess(t *testing.T, args ...string) (base string, logs map[string]ma
 		w.Close()
 	}()
 	logs = map[string]map[string]any{}
+	all = &logBuffer{}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
+		all.Write(append(sc.Bytes(), '\n'))
 		var line map[string]any
 		if json.Unmarshal(sc.Bytes(), &line) != nil {
 			continue
@@ -91,15 +116,18 @@ func runInProcess(t *testing.T, args ...string) (base string, logs map[string]ma
 		logs[msg] = line
 		if msg == "listening" {
 			base = "http://" + line["addr"].(string)
+			if line["tls"] == true {
+				base = "https://" + line["addr"].(string)
+			}
 			break
 		}
 	}
-	go func() { _, _ = io.Copy(io.Discard, r) }()
+	go func() { _, _ = io.Copy(all, r) }()
 	if base == "" {
 		cancel()
 		t.Fatalf("exportgw did not start: %v", <-done)
 	}
-	return base, logs, func() {
+	return base, logs, all, func() {
 		cancel()
 		require.NoError(t, <-done)
 	}
@@ -245,7 +273,7 @@ func TestWebhooksEndToEnd(t *testing.T) {
 
 	bin, dir := buildBinary(t), t.TempDir()
 	gw := start(t, bin, dir)
-	resp, err := http.Post(gw.base+"/v1/webhooks/subscriptions", "application/json",
+	resp, err := api.Post(gw.base+"/v1/webhooks/subscriptions", "application/json",
 		strings.NewReader(`{"org":"customs","url":"`+agency.URL+`/ucx","kinds":["EVENT_RECORDED"]}`))
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
@@ -258,7 +286,7 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &sub))
 
 	yesterday := time.Now().AddDate(0, 0, -1).Format(time.DateOnly)
-	resp, err = http.Post(gw.base+"/v1/exporters/91440300MA5GK7R3DQ/credit-events", "application/json", strings.NewReader(
+	resp, err = api.Post(gw.base+"/v1/exporters/91440300MA5GK7R3DQ/credit-events", "application/json", strings.NewReader(
 		`{"org":"commerce","code":"E12","occurredAt":"`+yesterday+`","evidenceHash":"sha256:`+strings.Repeat("0", 63)+`7","actor":"commerce-officer-3"}`))
 	require.NoError(t, err)
 	b, _ = io.ReadAll(resp.Body)
@@ -293,7 +321,7 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	require.NoError(t, gw.cmd.Wait())
 
 	off := startCmd(t, exec.Command(bin, "--addr", "127.0.0.1:0", "--data-dir", dir, "--webhooks=false"))
-	resp, err = http.Get(off.base + "/v1/webhooks/subscriptions")
+	resp, err = api.Get(off.base + "/v1/webhooks/subscriptions")
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
@@ -382,7 +410,7 @@ func TestAcknowledgedFilingsSurviveSIGKILL(t *testing.T) {
 					return
 				default:
 				}
-				resp, err := http.Post(gw.base+"/v1/filings", "application/json", bytes.NewReader(bodies[(w+i)%len(bodies)]))
+				resp, err := api.Post(gw.base+"/v1/filings", "application/json", bytes.NewReader(bodies[(w+i)%len(bodies)]))
 				if err != nil {
 					return // the server is gone
 				}
@@ -447,7 +475,7 @@ func TestAcknowledgedFilingsSurviveSIGKILL(t *testing.T) {
 
 func getJSON(t *testing.T, url string, v any) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := api.Get(url)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)

@@ -56,7 +56,7 @@ func TestIdempotencyAcrossReplicas(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, gws[i%2].base+"/v1/filings", bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Idempotency-Key", key)
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := api.Do(req)
 			if !assert.NoError(t, err) {
 				return
 			}
@@ -86,7 +86,7 @@ func TestIdempotencyAcrossReplicas(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, gw.base+"/v1/filings", bytes.NewReader(other))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", key)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := api.Do(req)
 		require.NoError(t, err)
 		resp.Body.Close()
 		assert.Equal(t, http.StatusConflict, resp.StatusCode)

@@ -4,9 +4,14 @@
 // Usage:
 //
 //	exportload [--url http://127.0.0.1:8080] [--concurrency 32] [--duration 10s] [--dry-run]
+//	           [--token TOKEN | --data-dir DIR | --token-key FILE]
 //
 // Each request files one of the fixture filings (fixtures/filings), round robin; every
 // response must be 201 (200 with --dry-run) or the run fails. Requests go to loopback only.
+// The gateway needs a bearer token: --token sends one token with every request; --data-dir
+// (the gateway's data directory: its key keys/token-signing.pem) or --token-key (a PKCS#8 key
+// file the gateway trusts) mints a token per exporter, each filing sent as its own exporter
+// (filings whose exporter USCC is not valid are left out then).
 package main
 
 import (
@@ -21,6 +26,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -28,6 +34,8 @@ import (
 	"time"
 
 	"github.com/ucx-export/ucx/fixtures"
+	"github.com/ucx-export/ucx/gateway"
+	"github.com/ucx-export/ucx/gateway/auth"
 )
 
 func main() {
@@ -59,6 +67,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	dur := fl.Duration("duration", 10*time.Second, "how long to run")
 	dry := fl.Bool("dry-run", false, "check without storing (?dryRun=true)")
 	asJSON := fl.Bool("json", false, "print the result as JSON")
+	token := fl.String("token", os.Getenv("UCX_TOKEN"), "bearer token sent with every request [UCX_TOKEN]")
+	dataDir := fl.String("data-dir", "", "mint an exporter token per filing with the embedded gateway's key in DIR/"+auth.KeyFile)
+	keyFile := fl.String("token-key", "", "mint an exporter token per filing with this PKCS#8 PEM signing key")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -70,11 +81,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	samples, err := withTokens(bodies, *token, *dataDir, *keyFile, stderr)
+	if err != nil {
+		return err
+	}
 	target, want := strings.TrimSuffix(*base, "/")+"/v1/filings", http.StatusCreated
 	if *dry {
 		target, want = target+"?dryRun=true", http.StatusOK
 	}
-	res, err := load(target, want, bodies, *conc, *dur)
+	res, err := load(target, want, samples, *conc, *dur)
 	if err != nil {
 		return err
 	}
@@ -109,7 +124,95 @@ func sampleFilings() ([][]byte, error) {
 	return out, nil
 }
 
-func load(target string, want int, bodies [][]byte, conc int, dur time.Duration) (*Result, error) {
+// sample is one request: a filing and the Authorization header it is sent with ("" none).
+type sample struct {
+	body          []byte
+	authorization string
+}
+
+// withTokens pairs each filing with its token: the one given, or one minted per exporter
+// with the signing key of dataDir or keyFile (at most one of the three).
+func withTokens(bodies [][]byte, token, dataDir, keyFile string, stderr io.Writer) ([]sample, error) {
+	given := 0
+	for _, v := range []string{token, dataDir, keyFile} {
+		if v != "" {
+			given++
+		}
+	}
+	if given > 1 {
+		return nil, errors.New("give at most one of --token, --data-dir and --token-key")
+	}
+	out := make([]sample, 0, len(bodies))
+	if dataDir == "" && keyFile == "" {
+		for _, b := range bodies {
+			s := sample{body: b}
+			if token != "" {
+				s.authorization = "Bearer " + token
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	if dataDir != "" {
+		keyFile = filepath.Join(dataDir, auth.KeyFile)
+	}
+	key, err := auth.LoadKey(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	iss := auth.NewIssuer(key)
+	tokens := map[string]string{}
+	skipped := 0
+	for _, b := range bodies {
+		var f struct {
+			Exporter struct {
+				USCC string `json:"uscc"`
+			} `json:"exporter"`
+		}
+		_ = json.Unmarshal(b, &f)
+		tok, ok := tokens[f.Exporter.USCC]
+		if !ok {
+			if tok, err = iss.Issue("exportload", gateway.RoleExporter, f.Exporter.USCC, 24*time.Hour); err != nil {
+				skipped++
+				continue
+			}
+			tokens[f.Exporter.USCC] = tok
+		}
+		out = append(out, sample{body: b, authorization: "Bearer " + tok})
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no fixture filing has a valid exporter USCC")
+	}
+	fmt.Fprintf(stderr, "exportload: %d exporter tokens (key %s); %d filings without a valid exporter USCC left out\n", len(tokens), iss.KeyID(), skipped)
+	return out, nil
+}
+
+// post sends one filing and checks the status.
+func post(client *http.Client, target string, want int, s sample) error {
+	req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(s.body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if s.authorization != "" {
+		req.Header.Set("Authorization", s.authorization)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized && s.authorization == "":
+		return errors.New("status 401: the gateway needs a token (--token, --data-dir or --token-key)")
+	case resp.StatusCode != want:
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+func load(target string, want int, samples []sample, conc int, dur time.Duration) (*Result, error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}, Timeout: 30 * time.Second}
 	ctx, cancel := context.WithTimeout(context.Background(), dur)
 	defer cancel()
@@ -124,14 +227,7 @@ func load(target string, want int, bodies [][]byte, conc int, dur time.Duration)
 			local := make([]time.Duration, 0, 1024)
 			for i := w; ctx.Err() == nil; i += conc {
 				t0 := time.Now()
-				resp, err := client.Post(target, "application/json", bytes.NewReader(bodies[i%len(bodies)]))
-				if err == nil {
-					_, _ = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != want {
-						err = fmt.Errorf("status %d", resp.StatusCode)
-					}
-				}
+				err := post(client, target, want, samples[i%len(samples)])
 				if err != nil {
 					errs.Add(1)
 					mu.Lock()
