@@ -18,7 +18,8 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
 .PHONY: run
-run: ## run the gateway on embedded defaults, fixture credit histories seeded (ADDR, DATA_DIR, CREDIT_SEED)
+run: ## print a demo token per role, then run the gateway on embedded defaults, fixture credit histories seeded (ADDR, DATA_DIR, CREDIT_SEED)
+	bash scripts/demo-tokens.sh $(DATA_DIR)
 	$(GO) run ./cmd/exportgw --addr $(ADDR) --data-dir $(DATA_DIR) --credit-seed=$(CREDIT_SEED)
 
 .PHONY: run-stack
@@ -55,7 +56,8 @@ fabric-down: ## stop the local Fabric network (safe to repeat)
 	bash deploy/fabric/scripts/network-down.sh
 
 .PHONY: run-fabric
-run-fabric: ## the gateway on the local Fabric network (after make fabric-up)
+run-fabric: ## the gateway on the local Fabric network (after make fabric-up), demo tokens printed first
+	bash scripts/demo-tokens.sh $(DATA_DIR)-fabric
 	UCX_FABRIC_CONNECTION=$(CURDIR)/deploy/fabric/run/connection.env $(GO) run ./cmd/exportgw --addr $(ADDR) --data-dir $(DATA_DIR)-fabric --ledger fabric
 
 .PHONY: fuzz

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run-stack`: a production-like gateway on loopback — redis-server (scripts/redis.sh),
 # agencysim standing in for the four agency systems, and exportgw using both. Ctrl-C stops
-# all three.
+# all three. A demo token per role is printed first (scripts/demo-tokens.sh: source
+# $DATA_DIR/demo-tokens.env, then curl -H "$AS_EXPORTER" …).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ADDR=${ADDR:-127.0.0.1:8080}
@@ -10,6 +11,7 @@ DATA_DIR=${DATA_DIR:-./data-stack}
 
 mkdir -p bin
 go build -o bin/ ./cmd/exportgw ./cmd/agencysim
+bash scripts/demo-tokens.sh "$DATA_DIR"
 redis_url=$(bash scripts/redis.sh start | tail -n 1)
 pids=()
 cleanup() {
