@@ -60,13 +60,60 @@ func TestMain(m *testing.M) {
 }
 
 // api is the tests' HTTP client: it adds a bearer token of testIssuer to every request that
-// has no Authorization header.
+// has no Authorization header, for the caller testPrincipal picks.
 var api = &http.Client{Transport: &bearer{next: http.DefaultTransport}}
 
-// testPrincipal is the role and organisation of the tests' requests. Until the authorisation
-// policy (issue 7 §2) lands, any valid token may call any route; the policy work picks the
-// role per request here.
-func testPrincipal(*http.Request) (gateway.Role, string) { return gateway.RoleAdmin, "ucx" }
+// testPrincipal is who makes a test request, as the access policy (httpapi/policy.go) wants
+// it: an exporter files for the exporter its filing names and objects for the exporter in the
+// path; an inspection agency submits as the report's agency; an agency posts events and credit
+// events as the body's org; the operators manage webhook subscriptions; commerce, which may
+// read every exporter's filings, vehicles and credit, makes the other calls. The subject is the
+// body's actor (or reviewer) when it names one, since agencies write as their token's subject.
+func testPrincipal(req *http.Request) (role gateway.Role, org, subject string) {
+	var body struct {
+		Org      string `json:"org"`
+		Actor    string `json:"actor"`
+		Reviewer string `json:"reviewer"`
+		Exporter struct {
+			USCC string `json:"uscc"`
+		} `json:"exporter"`
+		Report struct {
+			Agency struct {
+				USCC string `json:"uscc"`
+			} `json:"agency"`
+		} `json:"report"`
+	}
+	if req.GetBody != nil {
+		if r, err := req.GetBody(); err == nil {
+			_ = json.NewDecoder(r).Decode(&body)
+			r.Close()
+		}
+	}
+	subject = "exportgw-test"
+	for _, s := range []string{body.Actor, body.Reviewer} {
+		if s != "" {
+			subject = s
+			break
+		}
+	}
+	path, post := req.URL.Path, req.Method == http.MethodPost
+	switch {
+	case post && (path == "/v1/filings" || path == "/v1/filing-batches"):
+		return gateway.RoleExporter, body.Exporter.USCC, subject
+	case post && path == "/v1/inspection-reports":
+		return gateway.RoleInspector, body.Report.Agency.USCC, subject
+	case post && strings.HasSuffix(path, "/credit-cases"):
+		return gateway.RoleExporter, strings.Split(path, "/")[3], subject // /v1/exporters/{uscc}/credit-cases
+	case post && (strings.HasSuffix(path, "/events") || strings.HasSuffix(path, "/credit-events")) && body.Org != "":
+		return gateway.Role(body.Org), body.Org, subject
+	case post && path == "/v1/customs/clearances":
+		return gateway.RoleCustoms, "customs", subject
+	case strings.HasPrefix(path, "/v1/webhooks/"):
+		return gateway.RoleAdmin, "ucx", subject
+	default:
+		return gateway.RoleCommerce, "commerce", subject
+	}
+}
 
 type bearer struct {
 	next   http.RoundTripper
@@ -78,19 +125,20 @@ func (b *bearer) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Header.Get("Authorization") != "" {
 		return b.next.RoundTrip(req)
 	}
-	role, org := testPrincipal(req)
+	role, org, subject := testPrincipal(req)
+	key := string(role) + "|" + org + "|" + subject
 	b.mu.Lock()
 	if b.tokens == nil {
 		b.tokens = map[string]string{}
 	}
-	tok, ok := b.tokens[string(role)+"|"+org]
+	tok, ok := b.tokens[key]
 	if !ok {
 		var err error
-		if tok, err = testIssuer.Issue("exportgw-test", role, org, 24*time.Hour); err != nil {
+		if tok, err = testIssuer.Issue(subject, role, org, 24*time.Hour); err != nil {
 			b.mu.Unlock()
-			return nil, err
+			return nil, fmt.Errorf("test token for %s: %w", key, err)
 		}
-		b.tokens[string(role)+"|"+org] = tok
+		b.tokens[key] = tok
 	}
 	b.mu.Unlock()
 	req = req.Clone(req.Context())
