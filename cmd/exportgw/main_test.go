@@ -514,7 +514,7 @@ func getWithRequestID(t *testing.T, url, id string) int {
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	require.NoError(t, err)
 	req.Header.Set("X-Request-Id", id)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := api.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
