@@ -118,7 +118,7 @@ func (c *Contract) RecordCreditEvent(ctx contractapi.TransactionContextInterface
 	if err != nil {
 		return nil, fail(CodeInvalidArgument, "occurredAt: must be a date YYYY-MM-DD")
 	}
-	if day.Format(time.DateOnly) > t.now[:10] {
+	if day.Format(time.DateOnly) > t.chinaDay() {
 		return nil, fail(CodeInvalidArgument, "occurredAt: must not be after the day it is recorded")
 	}
 	switch in.Source {

@@ -3,6 +3,7 @@ package chaincode_test
 import (
 	"encoding/json"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
@@ -117,4 +118,18 @@ func creditJSONFor(code, source, evidence, ref string) string {
 	b, _ := json.Marshal(chaincode.CreditEventInput{ExporterUSCC: uscc1, Code: code, OccurredAt: "2026-02-20",
 		Source: source, EvidenceHash: evidence, Ref: ref, Actor: "officer-1"})
 	return string(b)
+}
+
+// TestCreditEventDayInChina: "not after today" is the day in China. At 04:00 in Beijing
+// (20:00 UTC the day before) today's date is accepted; tomorrow's is not.
+func TestCreditEventDayInChina(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.base = time.Date(2026, 3, 1, 20, 0, 0, 0, time.UTC) // 2026-03-02 04:00 China
+	in := func(day string) string {
+		return toJSON(t, chaincode.CreditEventInput{ExporterUSCC: uscc1, Code: "E12", OccurredAt: day, Source: chaincode.SourceManual,
+			EvidenceHash: hash("x"), Actor: "officer-1"})
+	}
+	h.ok(commerce, "RecordCreditEvent", in("2026-03-02"))
+	assert.Contains(t, h.fails(chaincode.CodeInvalidArgument, commerce, "RecordCreditEvent", in("2026-03-03")), "occurredAt")
 }

@@ -107,6 +107,20 @@ func begin(ctx contractapi.TransactionContextInterface) (*txn, error) {
 	}, nil
 }
 
+// chinaTime is the zone the ledger's calendar dates are in (UTC+8, no daylight saving): the
+// dates agencies record (occurredAt, licence dates) are days in China.
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// chinaDay is the transaction's day in China (YYYY-MM-DD): from 00:00 to 08:00 China time it
+// is one day after the UTC date of the timestamp.
+func (t *txn) chinaDay() string {
+	ts, err := time.Parse(time.RFC3339Nano, t.now)
+	if err != nil {
+		return t.now[:10]
+	}
+	return ts.In(chinaTime).Format(dateLayout)
+}
+
 func (t *txn) get(key string) ([]byte, error) {
 	if v, ok := t.vals[key]; ok {
 		return v, nil

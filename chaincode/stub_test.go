@@ -155,6 +155,8 @@ type harness struct {
 	stub *memStub
 	n    int
 	log  []kv // committed writes, in order
+	// base is the time of the harness's first transaction (baseTime unless a test moves it).
+	base time.Time
 }
 
 var baseTime = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
@@ -183,7 +185,11 @@ func (h *harness) invoke(mspID, fn string, args ...string) *peer.Response {
 		s.args = append(s.args, []byte(a))
 	}
 	s.txID = fmt.Sprintf("tx%06d", h.n)
-	s.ts = timestamppb.New(baseTime.Add(time.Duration(h.n)*time.Second + 123456789))
+	base := h.base
+	if base.IsZero() {
+		base = baseTime
+	}
+	s.ts = timestamppb.New(base.Add(time.Duration(h.n)*time.Second + 123456789))
 	s.creator = []byte("not a serialized identity")
 	if mspID != "" {
 		s.creator = identity(h.t, mspID)
