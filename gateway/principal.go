@@ -50,3 +50,17 @@ const (
 	EUNAUTHENTICATED = "UNAUTHENTICATED" // no bearer token, or one that is invalid, expired or not yet valid (401)
 	ERATELIMITED     = "RATE_LIMITED"    // the caller exceeded its rate for the route class (429, Retry-After)
 )
+
+// PrintableID reports whether s is an opaque identifier of 1..max printable ASCII characters
+// without spaces: actors, token subjects and IDs, request IDs, idempotency keys.
+func PrintableID(s string, max int) bool {
+	if len(s) == 0 || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}

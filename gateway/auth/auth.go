@@ -132,23 +132,10 @@ func CheckOrg(role gateway.Role, org string) error {
 
 // checkSubject checks the sub claim: 1–128 printable ASCII characters without spaces.
 func checkSubject(sub string) error {
-	if !printable(sub, 128) {
+	if !gateway.PrintableID(sub, 128) {
 		return claimError("sub", "must be 1 to 128 printable ASCII characters without spaces", "应为1至128个不含空格的可打印ASCII字符")
 	}
 	return nil
-}
-
-// printable reports whether s is 1..max printable ASCII characters without spaces.
-func printable(s string, max int) bool {
-	if len(s) == 0 || len(s) > max {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
 }
 
 // config is the shared configuration of issuers and verifiers.

@@ -3,7 +3,6 @@ package auth
 import (
 	"bytes"
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -11,10 +10,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
+	"github.com/ucx-export/ucx/gateway/keyfile"
 	"os"
-	"path/filepath"
-	"time"
 )
 
 // KeyFile is where the embedded mode keeps the token signing key, inside the data directory.
@@ -114,80 +111,20 @@ func parsePublicKey(s string) (ed25519.PublicKey, error) {
 // LoadKey reads a signing key from a PKCS#8 PEM file (PRIVATE KEY, as openssl genpkey
 // -algorithm ed25519 writes it).
 func LoadKey(path string) (ed25519.PrivateKey, error) {
-	data, err := os.ReadFile(path)
+	k, err := keyfile.Load(path)
 	if err != nil {
 		return nil, fmt.Errorf("token signing key: %w", err)
 	}
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("token signing key %s: want a PEM block of type PRIVATE KEY (PKCS#8)", path)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("token signing key %s: %w", path, err)
-	}
-	priv, ok := k.(ed25519.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("token signing key %s: a %T, not an Ed25519 key", path, k)
-	}
-	return priv, nil
+	return k, nil
 }
 
-// LoadOrCreateKey reads the signing key at path, or, when there is none, generates one and
-// writes it there (PKCS#8 PEM, mode 0600, its directory 0700, fsync'd) before returning it:
-// the embedded mode's key, created on first start by whichever of exportgw and exportctl
-// comes first, and reused after.
+// LoadOrCreateKey reads the signing key at path, or, when there is none, creates it there
+// (keyfile.LoadOrCreate): the embedded mode's key, created on first start by whichever of
+// exportgw and exportctl comes first, and reused after.
 func LoadOrCreateKey(path string) (ed25519.PrivateKey, error) {
-	if k, err := LoadKey(path); !errors.Is(err, fs.ErrNotExist) {
-		return k, err
-	}
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("token signing key: %w", err)
-	}
-	// O_EXCL: of two processes starting at once, one writes and both use what it wrote.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return loadWritten(path)
-	}
+	k, err := keyfile.LoadOrCreate(path)
 	if err != nil {
 		return nil, fmt.Errorf("token signing key: %w", err)
 	}
-	_, err = f.Write(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-		return nil, fmt.Errorf("token signing key %s: %w", path, err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync() // the new directory entry
-		d.Close()
-	}
-	return priv, nil
-}
-
-// loadWritten reads a key another process has just created, giving it a moment to finish
-// writing it.
-func loadWritten(path string) (ed25519.PrivateKey, error) {
-	var err error
-	for range 40 {
-		var k ed25519.PrivateKey
-		if k, err = LoadKey(path); err == nil {
-			return k, nil
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	return nil, err
+	return k, nil
 }

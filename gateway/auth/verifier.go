@@ -152,7 +152,7 @@ func (v *Verifier) checkClaims(c *Claims) error {
 	if err := CheckOrg(c.Role, c.Org); err != nil {
 		return err
 	}
-	if !printable(c.ID, 64) {
+	if !gateway.PrintableID(c.ID, 64) {
 		return claimError("jti", "must be 1 to 64 printable ASCII characters", "应为1至64个可打印ASCII字符")
 	}
 	if c.IssuedAt == nil {

@@ -3,7 +3,6 @@ package creditreport
 import (
 	"bytes"
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -12,9 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"github.com/ucx-export/ucx/gateway/keyfile"
 )
 
 // KeyFile is where the embedded mode keeps the signing key, inside the data directory.
@@ -63,79 +60,21 @@ func (k *Key) Public() PublicKey {
 // LoadKey reads the signing key from a PKCS#8 PEM file (PRIVATE KEY, as openssl genpkey
 // -algorithm ed25519 writes it).
 func LoadKey(path string) (*Key, error) {
-	data, err := os.ReadFile(path)
+	priv, err := keyfile.Load(path)
 	if err != nil {
 		return nil, fmt.Errorf("credit report key: %w", err)
-	}
-	priv, err := parsePrivateKey(data)
-	if err != nil {
-		return nil, fmt.Errorf("credit report key %s: %w", path, err)
 	}
 	return NewKey(priv), nil
 }
 
-// LoadOrCreateKey reads the signing key at path, or, when there is none, generates one and
-// writes it there (mode 0600, its directory 0700, fsync'd) before returning it: the embedded
-// mode's key, created on first start and reused after.
+// LoadOrCreateKey reads the signing key at path, or, when there is none, creates it there
+// (keyfile.LoadOrCreate): the embedded mode's key, created on first start and reused after.
 func LoadOrCreateKey(path string) (*Key, error) {
-	if k, err := LoadKey(path); !errors.Is(err, fs.ErrNotExist) {
-		return k, err
-	}
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("credit report key: %w", err)
-	}
-	// O_EXCL: of two processes starting at once, one writes and both use what it wrote.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return LoadKey(path)
-	}
+	priv, err := keyfile.LoadOrCreate(path)
 	if err != nil {
 		return nil, fmt.Errorf("credit report key: %w", err)
-	}
-	if err := writeSync(f, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})); err != nil {
-		os.Remove(path)
-		return nil, fmt.Errorf("credit report key %s: %w", path, err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync() // the new directory entry
-		d.Close()
 	}
 	return NewKey(priv), nil
-}
-
-func writeSync(f *os.File, data []byte) error {
-	_, err := f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-func parsePrivateKey(data []byte) (ed25519.PrivateKey, error) {
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, errors.New("want a PEM block of type PRIVATE KEY (PKCS#8)")
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	priv, ok := k.(ed25519.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("a %T, not an Ed25519 key", k)
-	}
-	return priv, nil
 }
 
 // ParsePublicKey reads a published public key in any of the forms the gateway gives it: the

@@ -137,7 +137,7 @@ func ParseSeed(data []byte, tab credit.Table) (*Seed, error) {
 			if !isSHA256(ev.EvidenceHash) {
 				return nil, bad(eat+"/evidenceHash", "evidenceHash must be sha256:<64 lowercase hex>", "evidenceHash 应为 sha256:<64位小写十六进制>")
 			}
-			if !isActor(ev.Actor) {
+			if !gateway.PrintableID(ev.Actor, 128) {
 				return nil, bad(eat+"/actor", "actor must be 1–128 printable ASCII characters without spaces", "actor 应为 1 至 128 个不含空格的可打印 ASCII 字符")
 			}
 			if c := ev.Case; c != nil {
@@ -149,7 +149,7 @@ func ParseSeed(data []byte, tab credit.Table) (*Seed, error) {
 					return nil, bad(cat+"/evidenceHash", "evidenceHash must be sha256:<64 lowercase hex>", "evidenceHash 应为 sha256:<64位小写十六进制>")
 				case c.Kind == gateway.CaseRepair && !isSHA256(c.CommitmentHash):
 					return nil, bad(cat+"/commitmentHash", "a repair needs the credit commitment's hash", "信用修复须提供信用承诺哈希")
-				case !isActor(c.Actor):
+				case !gateway.PrintableID(c.Actor, 128):
 					return nil, bad(cat+"/actor", "actor must be 1–128 printable ASCII characters without spaces", "actor 应为 1 至 128 个不含空格的可打印 ASCII 字符")
 				case r.Tier == credit.Bonus:
 					return nil, bad(cat, "%s is a bonus: no objection or repair", "%s 为加分项，不可异议或修复", ev.Code)
@@ -160,7 +160,7 @@ func ParseSeed(data []byte, tab credit.Table) (*Seed, error) {
 						return nil, bad(cat+"/decision/outcome", "outcome must be UPHELD, PARTIAL or REJECTED", "outcome 应为 UPHELD、PARTIAL 或 REJECTED")
 					case !isSHA256(d.EvidenceHash):
 						return nil, bad(cat+"/decision/evidenceHash", "evidenceHash must be sha256:<64 lowercase hex>", "evidenceHash 应为 sha256:<64位小写十六进制>")
-					case !isActor(d.Reviewer):
+					case !gateway.PrintableID(d.Reviewer, 128):
 						return nil, bad(cat+"/decision/reviewer", "reviewer must be 1–128 printable ASCII characters without spaces", "reviewer 应为 1 至 128 个不含空格的可打印 ASCII 字符")
 					case d.Reason == "":
 						return nil, bad(cat+"/decision/reason", "a decision needs its reason", "决定须说明理由")
@@ -179,18 +179,6 @@ func isSHA256(s string) bool {
 	}
 	for _, c := range []byte(s[len(pfx):]) {
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-func isActor(s string) bool {
-	if len(s) == 0 || len(s) > 128 {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if c <= ' ' || c > '~' {
 			return false
 		}
 	}

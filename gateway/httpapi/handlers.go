@@ -64,7 +64,7 @@ func (s *Server) createFiling(c *gin.Context) error {
 	key := c.GetHeader(headerIdempotencyKey)
 	var idem *gateway.Idempotency
 	if key != "" && !dryRun(c) {
-		if !validToken(key, 255) {
+		if !gateway.PrintableID(key, 255) {
 			return gateway.Errorf(gateway.EIDEMPOTENCYINVALID, "Idempotency-Key must be 1–255 printable ASCII characters", "Idempotency-Key 应为1至255个可打印ASCII字符")
 		}
 		if org, ok := scoped(c); ok {

@@ -27,7 +27,7 @@ const (
 func requestIDs() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id := c.GetHeader(headerRequestID)
-		if !validToken(id, 128) {
+		if !gateway.PrintableID(id, 128) {
 			var b [12]byte
 			_, _ = rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
@@ -39,19 +39,6 @@ func requestIDs() gin.HandlerFunc {
 }
 
 func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
-
-// validToken reports whether s is 1..max printable ASCII characters without spaces.
-func validToken(s string, max int) bool {
-	if len(s) == 0 || len(s) > max {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
-}
 
 // accessLog writes one structured line per request. Bodies are never logged.
 func accessLog(log *slog.Logger) gin.HandlerFunc {
