@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"github.com/ucx-export/ucx/gateway/keyfile"
 	"os"
+	"strings"
 )
 
 // KeyFile is where the embedded mode keeps the token signing key, inside the data directory.
@@ -87,19 +86,8 @@ func LoadKeyring(path string) ([]ed25519.PublicKey, error) {
 
 func parsePublicKey(s string) (ed25519.PublicKey, error) {
 	s = string(bytes.TrimSpace([]byte(s)))
-	if block, _ := pem.Decode([]byte(s)); block != nil {
-		if block.Type != "PUBLIC KEY" {
-			return nil, fmt.Errorf("a PEM block of type %s, want PUBLIC KEY", block.Type)
-		}
-		k, err := x509.ParsePKIXPublicKey(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		pub, ok := k.(ed25519.PublicKey)
-		if !ok {
-			return nil, fmt.Errorf("a %T, not an Ed25519 key", k)
-		}
-		return pub, nil
+	if strings.HasPrefix(s, "-----BEGIN") {
+		return keyfile.ParsePublic([]byte(s))
 	}
 	raw, err := base64.StdEncoding.Strict().DecodeString(s)
 	if err != nil || len(raw) != ed25519.PublicKeySize {

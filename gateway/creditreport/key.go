@@ -100,19 +100,7 @@ func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
 		}
 		return pub, nil
 	case bytes.HasPrefix(data, []byte("-----BEGIN")):
-		block, _ := pem.Decode(data)
-		if block == nil || block.Type != "PUBLIC KEY" {
-			return nil, errors.New("want a PEM block of type PUBLIC KEY")
-		}
-		k, err := x509.ParsePKIXPublicKey(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		pub, ok := k.(ed25519.PublicKey)
-		if !ok {
-			return nil, fmt.Errorf("a %T, not an Ed25519 key", k)
-		}
-		return pub, nil
+		return keyfile.ParsePublic(data)
 	}
 	pub, err := rawPublicKey(string(data))
 	if err != nil {

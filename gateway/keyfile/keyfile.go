@@ -103,3 +103,20 @@ func loadWritten(path string) (ed25519.PrivateKey, error) {
 	}
 	return nil, err
 }
+
+// ParsePublic reads an Ed25519 public key from a PEM block of type PUBLIC KEY (PKIX).
+func ParsePublic(data []byte) (ed25519.PublicKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil || block.Type != "PUBLIC KEY" {
+		return nil, errors.New("want a PEM block of type PUBLIC KEY")
+	}
+	k, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	pub, ok := k.(ed25519.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("a %T, not an Ed25519 key", k)
+	}
+	return pub, nil
+}
