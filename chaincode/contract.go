@@ -71,7 +71,7 @@ func (c *Contract) GetInfo() metadata.InfoMetadata {
 
 // GetEvaluateTransactions names the read-only functions, declared as evaluate transactions.
 func (c *Contract) GetEvaluateTransactions() []string {
-	return []string{"GetTrace", "GetFiling", "GetLicence", "LicenceForVIN", "GetVehicleState", "GetCreditEvents", "GetCreditFile", "GetCreditChanges", "WhoAmI"}
+	return []string{"GetTrace", "GetFiling", "GetLicence", "LicenceForVIN", "GetVehicleState", "GetCreditEvents", "GetCreditFile", "GetCreditChanges", "GetAuditAnchor", "WhoAmI"}
 }
 
 // GetUnknownTransaction returns the handler for calls to a function the contract lacks: an

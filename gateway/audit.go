@@ -231,3 +231,55 @@ type AuditLog interface {
 	// EUNAVAILABLE.
 	Verify(ctx context.Context) (*AuditVerification, error)
 }
+
+// AnchorAudit anchors the log's head on the ledger under chainID, once its chain verifies:
+// a broken chain is not anchored (ECONFLICT, it needs an investigation, not a fresh anchor),
+// an empty log has nothing to anchor (nil, nil). Anchoring the same head again is harmless.
+func AnchorAudit(ctx context.Context, log AuditLog, l Ledger, chainID string) (*AuditAnchor, error) {
+	v, err := log.Verify(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !v.Verified {
+		return nil, Errorf(ECONFLICT, "the audit log's chain is broken at entry %d (%s): not anchored",
+			"审计日志在第 %d 条处断链（%s），不予锚定", v.BrokenAt, v.Problem)
+	}
+	if v.Entries == 0 {
+		return nil, nil
+	}
+	return l.AnchorAuditHead(ctx, chainID, v.Entries, v.Head)
+}
+
+// CheckAuditAnchor holds a verified chain to its latest anchor on the ledger: the log must
+// still reach the anchored entry and that entry must carry the anchored hash; otherwise v is
+// marked broken there (entries were cut, or the log rewritten from before the anchor up to
+// its head, which the chain alone cannot show). It returns the anchor, nil when the log was
+// never anchored.
+func CheckAuditAnchor(ctx context.Context, log AuditLog, l Ledger, chainID string, v *AuditVerification) (*AuditAnchor, error) {
+	a, err := l.AuditAnchor(ctx, chainID)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !v.Verified {
+		return a, nil
+	}
+	if v.Entries < a.Seq {
+		v.Verified, v.BrokenAt = false, v.Entries+1
+		v.Problem = fmt.Sprintf("the log ends at entry %d but entry %d is anchored on the ledger: entries were removed", v.Entries, a.Seq)
+		v.ProblemZh = fmt.Sprintf("日志止于第 %d 条，而账本已锚定第 %d 条：记录被删除", v.Entries, a.Seq)
+		return a, nil
+	}
+	page, err := log.Entries(ctx, AuditQuery{After: a.Seq - 1, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Entries) == 0 || page.Entries[0].Seq != a.Seq || page.Entries[0].Hash != a.Hash {
+		v.Verified, v.BrokenAt = false, a.Seq
+		v.Problem = fmt.Sprintf("entry %d differs from the hash anchored on the ledger: the log was rewritten", a.Seq)
+		v.ProblemZh = fmt.Sprintf("第 %d 条记录与账本锚定的哈希不一致：日志被改写", a.Seq)
+	}
+	return a, nil
+}

@@ -166,6 +166,11 @@ type Ledger interface {
 	SetExporterStatus(ctx context.Context, in ExporterStatusInput) (*ExporterStatus, error)
 	// CreditFeed: the credit change feed (every write above appends one change).
 	CreditFeed
+	// AnchorAuditHead anchors an audit log's head (seq, hash) as commerce; anchors only move
+	// forward (ECONFLICT for an earlier seq or another hash at the anchored seq).
+	AnchorAuditHead(ctx context.Context, chainID string, seq uint64, hash string) (*AuditAnchor, error)
+	// AuditAnchor returns an audit log's latest anchored head; ENOTFOUND when never anchored.
+	AuditAnchor(ctx context.Context, chainID string) (*AuditAnchor, error)
 	// Ready reports whether the ledger can serve requests.
 	Ready(ctx context.Context) error
 }
@@ -351,4 +356,14 @@ type CreditChange struct {
 // (none when the reader is up to date).
 type CreditFeed interface {
 	CreditChanges(ctx context.Context, after uint64, limit int) ([]CreditChange, error)
+}
+
+// AuditAnchor is an audit log's head as anchored on the ledger (issue 7 §3).
+type AuditAnchor struct {
+	ChainID   string   `json:"chainId"`
+	Seq       uint64   `json:"seq"`
+	Hash      string   `json:"hash"`
+	TxID      string   `json:"txId"`
+	Timestamp string   `json:"timestamp"`
+	Receipt   *Receipt `json:"receipt,omitempty"`
 }

@@ -86,6 +86,8 @@ type config struct {
 	GradeRates       string        `json:"customsGradeRates"`
 	CreditCalendar   string        `json:"creditCalendar"`
 	CreditBonusEvery time.Duration `json:"creditBonusInterval"`
+	AuditChainID     string        `json:"auditChainId"`
+	AuditAnchorEvery time.Duration `json:"auditAnchorInterval"`
 	SeedLicences     bool          `json:"seedLicences"`
 	CreditReportKey  string        `json:"creditReportKey,omitempty"`
 	Webhooks         bool          `json:"webhooks"`
@@ -191,6 +193,12 @@ Flags (environment variable in brackets):
 	if err != nil {
 		return nil, fmt.Errorf("UCX_CREDIT_BONUS_INTERVAL: %w", err)
 	}
+	anchorEvery, err := time.ParseDuration(envOr("UCX_AUDIT_ANCHOR_INTERVAL", "1m"))
+	if err != nil {
+		return nil, fmt.Errorf("UCX_AUDIT_ANCHOR_INTERVAL: %w", err)
+	}
+	fs.DurationVar(&c.AuditAnchorEvery, "audit-anchor-interval", anchorEvery, "how often the audit log's head is anchored on the ledger (and once more at shutdown), so that a rewritten or cut log is caught; 0: never [UCX_AUDIT_ANCHOR_INTERVAL]")
+	fs.StringVar(&c.AuditChainID, "audit-chain-id", envOr("UCX_AUDIT_CHAIN_ID", "ucx-audit"), "the audit log's name on the ledger: one per deployment (replicas sharing Redis share it; gateways of different deployments on one Fabric network need different names) [UCX_AUDIT_CHAIN_ID]")
 	fs.DurationVar(&c.CreditBonusEvery, "credit-bonus-interval", bonusEvery, "how often the automatic bonus B01 (12 clean months) is awarded to the exporters of the filing registry, at start and then every interval; 0: never [UCX_CREDIT_BONUS_INTERVAL]")
 	fs.StringVar(&c.LicenceSource, "licence-source", envOr("UCX_LICENCE_SOURCE", ""), "where the filing check reads export licences: fixtures, http (--licence-url) or ledger (the licence registry on the ledger); default: http when --licence-url is set, else fixtures [UCX_LICENCE_SOURCE]")
 	seed, err := strconv.ParseBool(envOr("UCX_SEED_LICENCES", "false"))
@@ -450,9 +458,13 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer closeAudit()
+	if cfg.AuditAnchorEvery > 0 {
+		stopAnchor := startAuditAnchoring(audit, ledger, cfg.AuditChainID, cfg.AuditAnchorEvery, log)
+		defer stopAnchor() // before the audit log closes
+	}
 	origins, _ := httpapi.ParseOrigins(cfg.CORSOrigins) // checked in parseConfig
 	api := httpapi.New(httpapi.Config{Filings: svc, Customs: clearance, Deadlines: ledger, Exporters: credits, Ledger: ledger, Logger: log, Ready: ready,
-		CreditReports: creditreport.New(store, credits, reportKey), CreditFeed: feed, Webhooks: hooks, Audit: audit,
+		CreditReports: creditreport.New(store, credits, reportKey), CreditFeed: feed, Webhooks: hooks, Audit: audit, AuditChainID: cfg.AuditChainID,
 		Auth: verifier, ClientCertRoles: clientCertRoles(cfg), Limiter: limiter, CORSOrigins: origins, TrustedProxies: splitList(cfg.TrustedProxies)})
 	srv := &http.Server{
 		Handler:           api,
@@ -492,6 +504,42 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// startAuditAnchoring anchors the audit log's head on the ledger at start, every interval and
+// once more when stopped; it returns the stop function. Failures are logged and retried.
+func startAuditAnchoring(audit gateway.AuditLog, ledger gateway.Ledger, chainID string, every time.Duration, log *slog.Logger) func() {
+	anchor := func(ctx context.Context) {
+		a, err := gateway.AnchorAudit(ctx, audit, ledger, chainID)
+		switch {
+		case err != nil:
+			log.Error("audit log head not anchored", "chainId", chainID, "err", err)
+		case a != nil:
+			log.Debug("audit log head anchored", "chainId", chainID, "seq", a.Seq)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			anchor(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+		fctx, fcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer fcancel()
+		anchor(fctx)
+	}
 }
 
 // agencySources chooses each agency look-up: the HTTP client of the agency's system when its

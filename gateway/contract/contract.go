@@ -294,3 +294,27 @@ func (c *Client) CreditChanges(ctx context.Context, after uint64, limit int) ([]
 	out := []gateway.CreditChange{}
 	return out, decode(data, &out)
 }
+
+// AnchorAuditHead implements gateway.Ledger.
+func (c *Client) AnchorAuditHead(ctx context.Context, chainID string, seq uint64, hash string) (*gateway.AuditAnchor, error) {
+	data, receipt, err := c.t.Submit(ctx, gateway.MSPCommerce, "AnchorAuditHead", chainID, strconv.FormatUint(seq, 10), hash)
+	if err != nil {
+		return nil, err
+	}
+	var out gateway.AuditAnchor
+	if err := decode(data, &out); err != nil {
+		return nil, err
+	}
+	out.Receipt = &receipt
+	return &out, nil
+}
+
+// AuditAnchor implements gateway.Ledger.
+func (c *Client) AuditAnchor(ctx context.Context, chainID string) (*gateway.AuditAnchor, error) {
+	data, err := c.t.Evaluate(ctx, gateway.MSPCommerce, "GetAuditAnchor", chainID)
+	if err != nil {
+		return nil, err
+	}
+	var out gateway.AuditAnchor
+	return &out, decode(data, &out)
+}

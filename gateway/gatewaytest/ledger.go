@@ -305,6 +305,26 @@ func TestLedger(t *testing.T, newLedger func(t *testing.T) gateway.Ledger) {
 		assert.Equal(t, gateway.EINVALID, gateway.ErrorCode(err))
 	})
 
+	t.Run("audit anchors move forward only", func(t *testing.T) {
+		l := newLedger(t)
+		chainID := fmt.Sprintf("audit-%x", time.Now().UnixNano())
+		_, err := l.AuditAnchor(ctx, chainID)
+		assert.Equal(t, gateway.ENOTFOUND, gateway.ErrorCode(err))
+		a, err := l.AnchorAuditHead(ctx, chainID, 3, hash(21))
+		require.NoError(t, err)
+		assert.EqualValues(t, 3, a.Seq)
+		require.NotNil(t, a.Receipt)
+		_, err = l.AnchorAuditHead(ctx, chainID, 3, hash(21))
+		require.NoError(t, err, "the same head again")
+		_, err = l.AnchorAuditHead(ctx, chainID, 3, hash(22))
+		assert.Equal(t, gateway.ECONFLICT, gateway.ErrorCode(err), "another hash at the anchored entry")
+		_, err = l.AnchorAuditHead(ctx, chainID, 2, hash(23))
+		assert.Equal(t, gateway.ECONFLICT, gateway.ErrorCode(err), "backwards")
+		got, err := l.AuditAnchor(ctx, chainID)
+		require.NoError(t, err)
+		assert.Equal(t, hash(21), got.Hash)
+	})
+
 	t.Run("credit cases, suspension and the change feed", func(t *testing.T) {
 		l := newLedger(t)
 		uscc := "91" + strings.ToUpper(fmt.Sprintf("%016x", time.Now().UnixNano()+1))

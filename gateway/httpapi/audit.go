@@ -88,6 +88,9 @@ type auditAnswer struct {
 	Entries []*gateway.AuditEntry      `json:"entries"`
 	Next    uint64                     `json:"next,omitempty"`
 	Chain   *gateway.AuditVerification `json:"chain"`
+	// Anchor is the log's latest head anchored on the ledger (absent: never anchored, or the
+	// gateway anchors none); the chain is held to it.
+	Anchor *gateway.AuditAnchor `json:"anchor,omitempty"`
 }
 
 // auditActions are the actions the log records (a query for another is a mistake).
@@ -132,8 +135,14 @@ func (s *Server) listAudit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	var anchor *gateway.AuditAnchor
+	if s.auditChainID != "" && s.ledger != nil {
+		if anchor, err = gateway.CheckAuditAnchor(ctx, s.auditLog, s.ledger, s.auditChainID, chain); err != nil {
+			return err
+		}
+	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, auditAnswer{Entries: page.Entries, Next: page.Next, Chain: chain})
+	c.JSON(http.StatusOK, auditAnswer{Entries: page.Entries, Next: page.Next, Chain: chain, Anchor: anchor})
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"log/slog"
@@ -23,6 +24,7 @@ type auditPage struct {
 	Entries []gateway.AuditEntry      `json:"entries"`
 	Next    uint64                    `json:"next"`
 	Chain   gateway.AuditVerification `json:"chain"`
+	Anchor  *gateway.AuditAnchor      `json:"anchor"`
 }
 
 func readAudit(t *testing.T, s *testServer, query string) auditPage {
@@ -74,6 +76,15 @@ func TestAuditRoute(t *testing.T) {
 		assert.Equal(t, gateway.EINVALID, errCode(t, w), q)
 		assert.Contains(t, w.Body.String(), `"pointer":"`+param+`"`, q)
 	}
+
+	// The head anchored on the ledger comes with the log; the chain is held to it.
+	_, err := gateway.AnchorAudit(context.Background(), s.audit, s.watch, "test-audit")
+	require.NoError(t, err)
+	anchored := readAudit(t, s, "")
+	require.NotNil(t, anchored.Anchor)
+	assert.EqualValues(t, 4, anchored.Anchor.Seq)
+	assert.Equal(t, all.Entries[3].Hash, anchored.Anchor.Hash)
+	assert.True(t, anchored.Chain.Verified)
 
 	// Edit entry 2 in the file, as someone with access to the disk could.
 	log, _ := s.audit.current()

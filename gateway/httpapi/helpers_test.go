@@ -171,7 +171,7 @@ func openTestServerConfig(t testing.TB, dir string, ledgerLicences bool, logs io
 		Customs:       customs.New(store, client, sources.Licences, svc, schemas.MustNew(), customs.DefaultInspectionRate).WithCredit(credits, sources.Exporters, customs.DefaultGradeRates),
 		Exporters:     credits,
 		CreditReports: creditreport.New(store, credits, reportKey, creditreport.WithClock(func() time.Time { return testNow })),
-		CreditFeed:    client, Webhooks: webhooks.NewService(hooks), Audit: audit}
+		CreditFeed:    client, Webhooks: webhooks.NewService(hooks), Audit: audit, AuditChainID: "test-audit"}
 	if configure != nil {
 		configure(&cfg)
 	}

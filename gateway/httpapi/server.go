@@ -45,6 +45,9 @@ type Config struct {
 	// Audit is the audit log of reads of personal data and credit details, and GET /v1/audit.
 	// Without it those reads answer 503 EUNAVAILABLE: none goes unaudited.
 	Audit gateway.AuditLog
+	// AuditChainID is the audit log's name on the ledger, where its head is anchored: GET
+	// /v1/audit holds the log to its latest anchor ("": not checked).
+	AuditChainID string
 
 	// Auth verifies the bearer tokens every route but the public ones requires. nil: no
 	// authentication at all (and no principal in any request) — for tests of business
@@ -80,6 +83,7 @@ type Server struct {
 	// creditReports issues and verifies signed exporter credit reports.
 	creditReports *creditreport.Service
 	auditLog      gateway.AuditLog
+	auditChainID  string
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -92,6 +96,7 @@ func New(cfg Config) *Server {
 		creditFeed: cfg.CreditFeed, webhooks: cfg.Webhooks, log: cfg.Logger, ready: cfg.Ready}
 	s.creditReports = cfg.CreditReports
 	s.auditLog = cfg.Audit
+	s.auditChainID = cfg.AuditChainID
 	if s.log == nil {
 		s.log = slog.Default()
 	}
