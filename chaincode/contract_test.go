@@ -311,7 +311,7 @@ func TestEvaluateTransactions(t *testing.T) {
 		"GetTrace": "EVALUATE", "GetFiling": "EVALUATE", "GetLicence": "EVALUATE", "LicenceForVIN": "EVALUATE", "WhoAmI": "EVALUATE",
 		"GetVehicleState": "EVALUATE", "GetCreditEvents": "EVALUATE", "RecordCreditEvent": "SUBMIT",
 		"GetCreditFile": "EVALUATE", "GetCreditChanges": "EVALUATE", "FileCreditCase": "SUBMIT", "ExtendCreditCase": "SUBMIT",
-		"DecideCreditCase": "SUBMIT", "SetExporterStatus": "SUBMIT", "AnchorAuditHead": "SUBMIT", "GetAuditAnchor": "EVALUATE",
+		"DecideCreditCase": "SUBMIT", "SetExporterStatus": "SUBMIT", "AnchorAuditHead": "SUBMIT", "PublishGrade": "SUBMIT", "GetAuditAnchor": "EVALUATE",
 		"RecordFiling": "SUBMIT", "RecordEvent": "SUBMIT", "RecordBatch": "SUBMIT", "IssueLicence": "SUBMIT", "RevokeLicence": "SUBMIT",
 	}, tags)
 }

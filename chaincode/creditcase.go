@@ -182,6 +182,8 @@ type CreditFile struct {
 	Events       []*CreditEvent  `json:"events"`
 	Cases        []*CreditCase   `json:"cases"`
 	Status       *ExporterStatus `json:"status,omitempty" metadata:",optional"`
+	// Grade: the grade last published (PublishGrade); absent before the first.
+	Grade *PublishedGrade `json:"grade,omitempty" metadata:",optional"`
 }
 
 // splitCreditID splits "<USCC>-<seq>" (an event) or "<USCC>-C<seq>" (a case, prefix "C")
@@ -577,6 +579,14 @@ func (c *Contract) GetCreditFile(ctx contractapi.TransactionContextInterface, us
 			return nil, fmt.Errorf("exporter status of %s: corrupt", uscc)
 		}
 	}
+	if b, err := getState(stub, creditGradeKey(uscc)); err != nil {
+		return nil, err
+	} else if b != nil {
+		f.Grade = &PublishedGrade{}
+		if err := json.Unmarshal(b, f.Grade); err != nil {
+			return nil, fmt.Errorf("published grade of %s: corrupt", uscc)
+		}
+	}
 	return f, nil
 }
 
@@ -625,4 +635,96 @@ func (c *Contract) GetCreditChanges(ctx contractapi.TransactionContextInterface,
 		out = append(out, &ch)
 	}
 	return out, nil
+}
+
+// Published grades (brief §7.4 "grade changes emit ExporterGradeChanged"): the gateway
+// assesses grades (the model lives there) and publishes each change here, so every agency
+// reads the same grade and the change reaches the credit feed as GRADE_CHANGED. Key:
+//
+//	creditgrade~<USCC>   PublishedGrade JSON: the grade last published
+func creditGradeKey(uscc string) string { return "creditgrade~" + uscc }
+
+// ChangeGradeChanged is the feed kind of a published grade change (ref: the exporter).
+const ChangeGradeChanged = "GRADE_CHANGED"
+
+// PublishedGrade is an exporter's grade as last published on the ledger.
+type PublishedGrade struct {
+	ExporterUSCC string `json:"exporterUscc"`
+	Grade        string `json:"grade"`
+	Score        int    `json:"score"`
+	// Previous: the grade published before ("" the first time).
+	Previous     string `json:"previous,omitempty" metadata:",optional"`
+	ModelVersion string `json:"modelVersion"`
+	// AsOf: the day the gateway assessed it (YYYY-MM-DD, China).
+	AsOf      string `json:"asOf"`
+	TxID      string `json:"txId"`
+	Timestamp string `json:"timestamp"`
+}
+
+// PublishedGradeInput is what PublishGrade takes.
+type PublishedGradeInput struct {
+	ExporterUSCC string `json:"exporterUscc"`
+	Grade        string `json:"grade"`
+	Score        int    `json:"score"`
+	ModelVersion string `json:"modelVersion"`
+	AsOf         string `json:"asOf"`
+}
+
+// PublishGrade records an exporter's new grade. CommerceMSP only. Errors: INVALID_ARGUMENT,
+// FORBIDDEN, CONFLICT (the grade is the one published: nothing changed).
+func (c *Contract) PublishGrade(ctx contractapi.TransactionContextInterface, gradeJSON string) (*PublishedGrade, error) {
+	t, err := begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var in PublishedGradeInput
+	if err := decodeStrict("grade", gradeJSON, &in); err != nil {
+		return nil, err
+	}
+	if err := checkUSCC("exporterUscc", in.ExporterUSCC); err != nil {
+		return nil, err
+	}
+	switch in.Grade {
+	case "A", "B", "C", "D":
+	default:
+		return nil, fail(CodeInvalidArgument, "grade: must be A, B, C or D")
+	}
+	if in.Score < 0 || in.Score > 100 {
+		return nil, fail(CodeInvalidArgument, "score: must be 0 to 100")
+	}
+	if err := checkLabel("modelVersion", in.ModelVersion); err != nil {
+		return nil, err
+	}
+	if _, err := parseDate("asOf", in.AsOf); err != nil {
+		return nil, err
+	}
+	if err := requireMSP(t.mspID, MSPCommerce, "publish a credit grade"); err != nil {
+		return nil, err
+	}
+	prev, err := t.get(creditGradeKey(in.ExporterUSCC))
+	if err != nil {
+		return nil, err
+	}
+	g := &PublishedGrade{ExporterUSCC: in.ExporterUSCC, Grade: in.Grade, Score: in.Score, ModelVersion: in.ModelVersion,
+		AsOf: in.AsOf, TxID: t.txID, Timestamp: t.now}
+	if prev != nil {
+		var p PublishedGrade
+		if err := json.Unmarshal(prev, &p); err != nil {
+			return nil, fmt.Errorf("published grade of %s: corrupt", in.ExporterUSCC)
+		}
+		if p.Grade == in.Grade {
+			return nil, fail(CodeConflict, "exporter %s is already published as grade %s", in.ExporterUSCC, p.Grade)
+		}
+		g.Previous = p.Grade
+	}
+	if err := t.putJSON(creditGradeKey(in.ExporterUSCC), g); err != nil {
+		return nil, err
+	}
+	if err := t.appendChange(in.ExporterUSCC, ChangeGradeChanged, in.ExporterUSCC); err != nil {
+		return nil, err
+	}
+	if err := t.commit(); err != nil {
+		return nil, err
+	}
+	return g, nil
 }

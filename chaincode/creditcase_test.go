@@ -203,11 +203,11 @@ func FuzzCreditCase(f *testing.F) {
 		`{"caseId":"` + open + `","reason":"延期","actor":"r"}`,
 		`{"exporterUscc":"` + uscc1 + `","status":"SUSPENDED","reason":"x","evidenceHash":"` + hash("x") + `","actor":"r"}`,
 	} {
-		for fn := range uint8(4) {
+		for fn := range uint8(5) {
 			f.Add(s, fn)
 		}
 	}
-	fns := []string{"FileCreditCase", "DecideCreditCase", "ExtendCreditCase", "SetExporterStatus"}
+	fns := []string{"FileCreditCase", "DecideCreditCase", "ExtendCreditCase", "SetExporterStatus", "PublishGrade"}
 	f.Fuzz(func(t *testing.T, in string, fn uint8) {
 		h, eventID := caseHarness(t, "E12", commerce)
 		h.ok(commerce, "FileCreditCase", caseJSON(t, chaincode.CaseObjection, eventID))
@@ -224,4 +224,32 @@ func FuzzCreditCase(f *testing.F) {
 		changes := decode[[]chaincode.CreditChange](t, h.ok(commerce, "GetCreditChanges", "2", "10"))
 		require.Len(t, changes, 1, "one feed entry per write")
 	})
+}
+
+// TestPublishGrade: commerce publishes an exporter's grade changes; the same grade again is a
+// CONFLICT (nothing changed) and writes nothing; each change is a GRADE_CHANGED feed entry
+// and the credit file shows the grade published last, with the one before.
+func TestPublishGrade(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	grade := func(g string, score int) string {
+		return toJSON(t, chaincode.PublishedGradeInput{ExporterUSCC: uscc1, Grade: g, Score: score, ModelVersion: "ucx-credit-2026.1", AsOf: "2026-03-01"})
+	}
+	first := decode[chaincode.PublishedGrade](t, h.ok(commerce, "PublishGrade", grade("B", 80)))
+	assert.Empty(t, first.Previous)
+	before := h.snapshot()
+	assert.Contains(t, h.fails(chaincode.CodeConflict, commerce, "PublishGrade", grade("B", 78)), "already")
+	h.fails(chaincode.CodeForbidden, customs, "PublishGrade", grade("C", 70))
+	h.fails(chaincode.CodeInvalidArgument, commerce, "PublishGrade", grade("E", 70))
+	h.fails(chaincode.CodeInvalidArgument, commerce, "PublishGrade", grade("C", 170))
+	assert.Equal(t, before, h.snapshot(), "refusals write nothing")
+	second := decode[chaincode.PublishedGrade](t, h.ok(commerce, "PublishGrade", grade("C", 70)))
+	assert.Equal(t, "B", second.Previous)
+	f := creditFile(t, h)
+	require.NotNil(t, f.Grade)
+	assert.Equal(t, "C", f.Grade.Grade)
+	changes := decode[[]chaincode.CreditChange](t, h.ok(police, "GetCreditChanges", "0", "10"))
+	require.Len(t, changes, 2)
+	assert.Equal(t, chaincode.ChangeGradeChanged, changes[1].Kind)
+	assert.Equal(t, uscc1, changes[1].Ref)
 }

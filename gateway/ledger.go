@@ -162,6 +162,9 @@ type Ledger interface {
 	ExtendCreditCase(ctx context.Context, in CaseExtensionInput) (*CreditCase, error)
 	// DecideCreditCase records commerce's decision on an open case and sets the event's status.
 	DecideCreditCase(ctx context.Context, in CaseDecisionInput) (*CreditCase, error)
+	// PublishGrade publishes an exporter's new grade as commerce (ECONFLICT when it is the
+	// grade already published); the change reaches the credit feed as GRADE_CHANGED.
+	PublishGrade(ctx context.Context, in PublishedGradeInput) (*PublishedGrade, error)
 	// SetExporterStatus suspends or reinstates an exporter, as commerce.
 	SetExporterStatus(ctx context.Context, in ExporterStatusInput) (*ExporterStatus, error)
 	// CreditFeed: the credit change feed (every write above appends one change).
@@ -326,6 +329,30 @@ type CreditFile struct {
 	Events       []CreditEvent   `json:"events"`
 	Cases        []CreditCase    `json:"cases"`
 	Status       *ExporterStatus `json:"status,omitempty"`
+	// Grade is the grade last published (PublishGrade); nil before the first.
+	Grade *PublishedGrade `json:"grade,omitempty"`
+}
+
+// PublishedGradeInput is an exporter's newly assessed grade to publish.
+type PublishedGradeInput struct {
+	ExporterUSCC string `json:"exporterUscc"`
+	Grade        string `json:"grade"`
+	Score        int    `json:"score"`
+	ModelVersion string `json:"modelVersion"`
+	AsOf         Date   `json:"asOf"`
+}
+
+// PublishedGrade is an exporter's grade as last published on the ledger.
+type PublishedGrade struct {
+	ExporterUSCC string   `json:"exporterUscc"`
+	Grade        string   `json:"grade"`
+	Score        int      `json:"score"`
+	Previous     string   `json:"previous,omitempty"`
+	ModelVersion string   `json:"modelVersion"`
+	AsOf         Date     `json:"asOf"`
+	TxID         string   `json:"txId"`
+	Timestamp    string   `json:"timestamp"`
+	Receipt      *Receipt `json:"receipt,omitempty"`
 }
 
 // Kinds of credit change: every credit write on the ledger appends one change to the
@@ -338,6 +365,7 @@ const (
 	ChangeCaseDecided       = "CASE_DECIDED"       // commerce decided an objection or repair (ref: case ID)
 	ChangeExporterSuspended = "EXPORTER_SUSPENDED" // commerce suspended the exporter (ref: exporter USCC)
 	ChangeExporterReinstate = "EXPORTER_REINSTATED"
+	ChangeGradeChanged      = "GRADE_CHANGED" // the exporter's published grade changed (ref: exporter USCC)
 )
 
 // CreditChange is one entry of the ledger's credit change feed. Seq is the feed position,

@@ -177,7 +177,7 @@ func call(t *testing.T, c *http.Client, url, authorization string) (int, string,
 // no token.
 func TestTokensWithTheDataDirectoryKey(t *testing.T) {
 	t.Setenv("UCX_TOKEN_KEY", "")
-	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0")
+	t.Setenv("UCX_CREDIT_WORKER_INTERVAL", "0")
 	dir := t.TempDir()
 	base, logs, all, stop := runLogged(t, "--data-dir", dir)
 	key, err := auth.LoadKey(filepath.Join(dir, auth.KeyFile))
@@ -210,7 +210,7 @@ func TestTokensWithTheDataDirectoryKey(t *testing.T) {
 // (old and new while a key rotates) and creates no key of its own.
 func TestTokenKeysFile(t *testing.T) {
 	t.Setenv("UCX_TOKEN_KEY", "")
-	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0")
+	t.Setenv("UCX_CREDIT_WORKER_INTERVAL", "0")
 	dir, keys := t.TempDir(), t.TempDir()
 	var entries []auth.PublicKey
 	var toks []string
@@ -245,7 +245,7 @@ func TestTokenKeysFile(t *testing.T) {
 // Retry-After in seconds.
 func TestRateLimitedEndToEnd(t *testing.T) {
 	t.Setenv("UCX_RATE_READ", "1/h:2")
-	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0")
+	t.Setenv("UCX_CREDIT_WORKER_INTERVAL", "0")
 	base, _, stop := runInProcess(t, "--data-dir", t.TempDir())
 	defer stop()
 	// A caller of its own: with UCX_REDIS_URL set the buckets live on in Redis.
@@ -266,7 +266,7 @@ func TestRateLimitedEndToEnd(t *testing.T) {
 // without a client certificate, customs needs one of the agencies' CA issued to "customs",
 // and plain HTTP is not served.
 func TestTLSEndToEnd(t *testing.T) {
-	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0")
+	t.Setenv("UCX_CREDIT_WORKER_INTERVAL", "0")
 	dir := t.TempDir()
 	ca, caKey, caPEM := makeCA(t)
 	write := func(name string, data []byte) string {

@@ -37,7 +37,7 @@ func fabricConnection(t *testing.T) string {
 // acknowledged once durably queued (receipt pending) and anchored by the worker within
 // seconds; ?wait=anchored answers with the committed receipt; the trace shows it.
 func TestFabricMode(t *testing.T) {
-	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0") // the awards are tested on the embedded ledger; keep the network for the journey
+	t.Setenv("UCX_CREDIT_WORKER_INTERVAL", "0") // the awards are tested on the embedded ledger; keep the network for the journey
 	conn := fabricConnection(t)
 	bin, dir := buildBinary(t), t.TempDir()
 	cmd := exec.Command(bin, "--addr", "127.0.0.1:0", "--data-dir", dir, "--ledger", "fabric", "--licence-source", "ledger", "--seed-licences")

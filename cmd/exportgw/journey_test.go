@@ -35,7 +35,7 @@ func TestJourneyEmbedded(t *testing.T) {
 // TestJourneyFabric expects the fixture vehicles untouched on the network (a fresh one:
 // scripts/integration.sh runs it before the tests that seed licences).
 func TestJourneyFabric(t *testing.T) {
-	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0") // the awards are tested on the embedded ledger; keep the network for the journey
+	t.Setenv("UCX_CREDIT_WORKER_INTERVAL", "0") // the awards are tested on the embedded ledger; keep the network for the journey
 	conn := fabricConnection(t)
 	cmd := exec.Command(buildBinary(t), "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--ledger", "fabric")
 	cmd.Env = append(os.Environ(), "UCX_FABRIC_CONNECTION="+conn)

@@ -68,45 +68,45 @@ func main() {
 
 // config is the effective configuration, logged at start.
 type config struct {
-	Addr             string        `json:"addr"`
-	DataDir          string        `json:"dataDir"`
-	ReportMaxAgeDays int           `json:"reportMaxAgeDays"`
-	ShutdownTimeout  time.Duration `json:"shutdownTimeout"`
-	LogLevel         string        `json:"logLevel"`
-	Ledger           string        `json:"ledger"`
-	LicenceSource    string        `json:"licenceSource"`
-	RedisURL         string        `json:"redisUrl,omitempty"`
-	PoliceURL        string        `json:"policeUrl,omitempty"`
-	MaintenanceURL   string        `json:"maintenanceUrl,omitempty"`
-	LicenceURL       string        `json:"licenceUrl,omitempty"`
-	RegistryURL      string        `json:"registryUrl,omitempty"`
-	LookupTimeout    time.Duration `json:"lookupTimeout"`
-	InspectionKeys   string        `json:"inspectionKeys"`
-	InspectionRate   float64       `json:"customsInspectionRate"`
-	GradeRates       string        `json:"customsGradeRates"`
-	CreditCalendar   string        `json:"creditCalendar"`
-	CreditBonusEvery time.Duration `json:"creditBonusInterval"`
-	AuditChainID     string        `json:"auditChainId"`
-	AuditAnchorEvery time.Duration `json:"auditAnchorInterval"`
-	SeedLicences     bool          `json:"seedLicences"`
-	CreditReportKey  string        `json:"creditReportKey,omitempty"`
-	Webhooks         bool          `json:"webhooks"`
-	WebhookAttempts  int           `json:"webhookMaxAttempts"`
-	WebhookBackoff   time.Duration `json:"webhookBackoff"`
-	WebhookBackoffMx time.Duration `json:"webhookBackoffMax"`
-	WebhookTimeout   time.Duration `json:"webhookTimeout"`
-	CreditSeed       string        `json:"creditSeed,omitempty"`
-	TokenKey         string        `json:"tokenKey,omitempty"`
-	TokenKeys        string        `json:"tokenKeys,omitempty"`
-	RatePublic       string        `json:"ratePublic"`
-	RateRead         string        `json:"rateRead"`
-	RateWrite        string        `json:"rateWrite"`
-	TrustedProxies   string        `json:"trustedProxies,omitempty"`
-	CORSOrigins      string        `json:"corsOrigins,omitempty"`
-	TLSCert          string        `json:"tlsCert,omitempty"`
-	TLSKey           string        `json:"tlsKey,omitempty"`
-	TLSClientCA      string        `json:"tlsClientCa,omitempty"`
-	TLSClientRoles   string        `json:"tlsClientRoles,omitempty"`
+	Addr              string        `json:"addr"`
+	DataDir           string        `json:"dataDir"`
+	ReportMaxAgeDays  int           `json:"reportMaxAgeDays"`
+	ShutdownTimeout   time.Duration `json:"shutdownTimeout"`
+	LogLevel          string        `json:"logLevel"`
+	Ledger            string        `json:"ledger"`
+	LicenceSource     string        `json:"licenceSource"`
+	RedisURL          string        `json:"redisUrl,omitempty"`
+	PoliceURL         string        `json:"policeUrl,omitempty"`
+	MaintenanceURL    string        `json:"maintenanceUrl,omitempty"`
+	LicenceURL        string        `json:"licenceUrl,omitempty"`
+	RegistryURL       string        `json:"registryUrl,omitempty"`
+	LookupTimeout     time.Duration `json:"lookupTimeout"`
+	InspectionKeys    string        `json:"inspectionKeys"`
+	InspectionRate    float64       `json:"customsInspectionRate"`
+	GradeRates        string        `json:"customsGradeRates"`
+	CreditCalendar    string        `json:"creditCalendar"`
+	CreditWorkerEvery time.Duration `json:"creditWorkerInterval"`
+	AuditChainID      string        `json:"auditChainId"`
+	AuditAnchorEvery  time.Duration `json:"auditAnchorInterval"`
+	SeedLicences      bool          `json:"seedLicences"`
+	CreditReportKey   string        `json:"creditReportKey,omitempty"`
+	Webhooks          bool          `json:"webhooks"`
+	WebhookAttempts   int           `json:"webhookMaxAttempts"`
+	WebhookBackoff    time.Duration `json:"webhookBackoff"`
+	WebhookBackoffMx  time.Duration `json:"webhookBackoffMax"`
+	WebhookTimeout    time.Duration `json:"webhookTimeout"`
+	CreditSeed        string        `json:"creditSeed,omitempty"`
+	TokenKey          string        `json:"tokenKey,omitempty"`
+	TokenKeys         string        `json:"tokenKeys,omitempty"`
+	RatePublic        string        `json:"ratePublic"`
+	RateRead          string        `json:"rateRead"`
+	RateWrite         string        `json:"rateWrite"`
+	TrustedProxies    string        `json:"trustedProxies,omitempty"`
+	CORSOrigins       string        `json:"corsOrigins,omitempty"`
+	TLSCert           string        `json:"tlsCert,omitempty"`
+	TLSKey            string        `json:"tlsKey,omitempty"`
+	TLSClientCA       string        `json:"tlsClientCa,omitempty"`
+	TLSClientRoles    string        `json:"tlsClientRoles,omitempty"`
 }
 
 // LogValue logs the configuration with any password in the Redis URL masked.
@@ -189,9 +189,9 @@ Flags (environment variable in brackets):
 	fs.Float64Var(&c.InspectionRate, "customs-inspection-rate", rate, "share of declaration lines sent to physical inspection, sampled deterministically from the declaration (0..1), when the exporter's credit grade cannot be had [UCX_CUSTOMS_INSPECTION_RATE]")
 	fs.StringVar(&c.GradeRates, "customs-grade-rates", envOr("UCX_CUSTOMS_GRADE_RATES", "A=0.05,B=0.1,C=0.3,D=1"), "physical-inspection sampling rate by exporter credit grade, GRADE=RATE pairs (0..1) [UCX_CUSTOMS_GRADE_RATES]")
 	fs.StringVar(&c.CreditCalendar, "credit-calendar", envOr("UCX_CREDIT_CALENDAR", ""), "JSON file {\"holidays\":[…],\"workdays\":[…]} of the working-day calendar that objection and repair time limits count in; empty: the built-in 2026 calendar of China [UCX_CREDIT_CALENDAR]")
-	bonusEvery, err := time.ParseDuration(envOr("UCX_CREDIT_BONUS_INTERVAL", "24h"))
+	workerEvery, err := time.ParseDuration(envOr("UCX_CREDIT_WORKER_INTERVAL", "10m"))
 	if err != nil {
-		return nil, fmt.Errorf("UCX_CREDIT_BONUS_INTERVAL: %w", err)
+		return nil, fmt.Errorf("UCX_CREDIT_WORKER_INTERVAL: %w", err)
 	}
 	anchorEvery, err := time.ParseDuration(envOr("UCX_AUDIT_ANCHOR_INTERVAL", "1m"))
 	if err != nil {
@@ -199,7 +199,7 @@ Flags (environment variable in brackets):
 	}
 	fs.DurationVar(&c.AuditAnchorEvery, "audit-anchor-interval", anchorEvery, "how often the audit log's head is anchored on the ledger (and once more at shutdown), so that a rewritten or cut log is caught; 0: never [UCX_AUDIT_ANCHOR_INTERVAL]")
 	fs.StringVar(&c.AuditChainID, "audit-chain-id", envOr("UCX_AUDIT_CHAIN_ID", "ucx-audit"), "the audit log's name on the ledger: one per deployment (replicas sharing Redis share it; gateways of different deployments on one Fabric network need different names) [UCX_AUDIT_CHAIN_ID]")
-	fs.DurationVar(&c.CreditBonusEvery, "credit-bonus-interval", bonusEvery, "how often the automatic bonus B01 (12 clean months) is awarded to the exporters of the filing registry, at start and then every interval; 0: never [UCX_CREDIT_BONUS_INTERVAL]")
+	fs.DurationVar(&c.CreditWorkerEvery, "credit-worker-interval", workerEvery, "how often the credit worker runs over the registry's approved exporters, at start and then every interval: it awards the bonus B01 (12 clean months) when due and publishes grades that changed (GRADE_CHANGED on the credit feed); 0: never [UCX_CREDIT_WORKER_INTERVAL]")
 	fs.StringVar(&c.LicenceSource, "licence-source", envOr("UCX_LICENCE_SOURCE", ""), "where the filing check reads export licences: fixtures, http (--licence-url) or ledger (the licence registry on the ledger); default: http when --licence-url is set, else fixtures [UCX_LICENCE_SOURCE]")
 	seed, err := strconv.ParseBool(envOr("UCX_SEED_LICENCES", "false"))
 	if err != nil {
@@ -370,7 +370,7 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	credits := exporters.New(ledger, sources.Exporters)
+	credits := exporters.New(ledger, sources.Exporters).WithLogger(log)
 	if cfg.CreditCalendar != "" {
 		data, err := os.ReadFile(cfg.CreditCalendar)
 		if err != nil {
@@ -426,8 +426,8 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	bonusesDone := make(chan struct{})
 	go func() {
 		defer close(bonusesDone)
-		if cfg.CreditBonusEvery > 0 {
-			credits.RunBonuses(anchorCtx, cfg.CreditBonusEvery, approvedExporters(sources.Exporters), log)
+		if cfg.CreditWorkerEvery > 0 {
+			credits.RunWorker(anchorCtx, cfg.CreditWorkerEvery, approvedExporters(sources.Exporters), log)
 		}
 	}()
 	defer func() { stopAnchoring(); <-anchoring; <-deadlinesDone; <-bonusesDone }()

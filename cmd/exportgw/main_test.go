@@ -137,7 +137,7 @@ func runLogged(t *testing.T, args ...string) (base string, logs map[string]map[s
 // grade; a restart on the same data directory records nothing more. A bad file stops the
 // start before the data directory is touched.
 func TestCreditSeedAtStart(t *testing.T) {
-	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0") // only the seed writes credit events here
+	t.Setenv("UCX_CREDIT_WORKER_INTERVAL", "0") // only the seed writes credit events here
 	dir := t.TempDir()
 	seedFile := filepath.Join("..", "..", "fixtures", "credit", "histories.json")
 	base, logs, stop := runInProcess(t, "--data-dir", dir, "--credit-seed", seedFile)
@@ -259,7 +259,7 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0") // only the test's event reaches the agency
+	t.Setenv("UCX_CREDIT_WORKER_INTERVAL", "0") // only the test's event reaches the agency
 	var mu sync.Mutex
 	var got []*http.Request
 	var bodies [][]byte
@@ -550,7 +550,7 @@ func auditedRequests(t *testing.T, base string) (map[string]string, bool) {
 // TestAuditLogEmbedded: the gateway writes credit reads to audit.db in its data directory, and
 // the log survives a restart.
 func TestAuditLogEmbedded(t *testing.T) {
-	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0")
+	t.Setenv("UCX_CREDIT_WORKER_INTERVAL", "0")
 	t.Setenv("UCX_REDIS_URL", "") // embedded mode whatever the environment
 	dir := t.TempDir()
 	base, _, stop := runInProcess(t, "--data-dir", dir)

@@ -99,7 +99,7 @@ func TestCreditReportsAcrossReplicas(t *testing.T) {
 	url := redisURL(t)
 	// Each replica here has its own embedded ledger (a real deployment shares Fabric): no
 	// bonus worker, so both hold the same (empty) credit history.
-	t.Setenv("UCX_CREDIT_BONUS_INTERVAL", "0")
+	t.Setenv("UCX_CREDIT_WORKER_INTERVAL", "0")
 	bin := buildBinary(t)
 	keyFile := filepath.Join(t.TempDir(), "credit-report.pem")
 	key, err := creditreport.LoadOrCreateKey(keyFile)

@@ -285,6 +285,11 @@ func (c *Client) SetExporterStatus(ctx context.Context, in gateway.ExporterStatu
 	return submitCredit(ctx, c, "SetExporterStatus", in, func(s *gateway.ExporterStatus) **gateway.Receipt { return &s.Receipt })
 }
 
+// PublishGrade implements gateway.Ledger.
+func (c *Client) PublishGrade(ctx context.Context, in gateway.PublishedGradeInput) (*gateway.PublishedGrade, error) {
+	return submitCredit(ctx, c, "PublishGrade", in, func(g *gateway.PublishedGrade) **gateway.Receipt { return &g.Receipt })
+}
+
 // CreditChanges implements gateway.CreditFeed.
 func (c *Client) CreditChanges(ctx context.Context, after uint64, limit int) ([]gateway.CreditChange, error) {
 	data, err := c.t.Evaluate(ctx, gateway.MSPCommerce, "GetCreditChanges", strconv.FormatUint(after, 10), strconv.Itoa(limit))

@@ -94,21 +94,65 @@ func (s *Service) AwardB01(ctx context.Context, uscc string) (bool, error) {
 	return err == nil, err
 }
 
-// RunBonuses awards B01 to the exporters list names, at start and then every interval, until
-// ctx ends. Failures are logged and retried at the next round.
-func (s *Service) RunBonuses(ctx context.Context, interval time.Duration, list func(context.Context) ([]string, error), log *slog.Logger) {
+// PublishGrade publishes the exporter's grade today on the ledger when it differs from the
+// grade published last (or none was), so that the change reaches every agency and the credit
+// feed (GRADE_CHANGED); it reports whether it published. Grades change with events and
+// decisions, and with time alone (decay, expiry, the end of the NEW period): the service
+// publishes after its own writes, the credit worker catches the rest.
+func (s *Service) PublishGrade(ctx context.Context, uscc string) (bool, error) {
+	ex, err := s.registry.Exporter(ctx, uscc)
+	if gateway.ErrorCode(err) == gateway.ENOTFOUND {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	file, err := s.ledger.CreditFile(ctx, uscc)
+	if err != nil {
+		return false, err
+	}
+	today := s.today()
+	a := s.assess(s.facts(uscc, ex.FiledAt), file, today)
+	if file.Grade != nil && file.Grade.Grade == string(a.Grade) {
+		return false, nil
+	}
+	_, err = s.ledger.PublishGrade(ctx, gateway.PublishedGradeInput{ExporterUSCC: uscc, Grade: string(a.Grade), Score: a.Score,
+		ModelVersion: a.ModelVersion, AsOf: date(today)})
+	if gateway.ErrorCode(err) == gateway.ECONFLICT {
+		return false, nil // another replica published it meanwhile
+	}
+	return err == nil, err
+}
+
+// published publishes the grade after one of the service's own writes; a failure is logged,
+// not returned (the write stands; the credit worker publishes at its next round).
+func (s *Service) published(ctx context.Context, uscc string) {
+	if _, err := s.PublishGrade(ctx, uscc); err != nil {
+		s.log.Warn("credit grade not published; the credit worker will retry", "uscc", uscc, "err", err)
+	}
+}
+
+// RunWorker runs the credit worker until ctx ends: at start and then every interval, for
+// each exporter list names, it awards B01 when due and publishes a changed grade. Failures
+// are logged and retried at the next round.
+func (s *Service) RunWorker(ctx context.Context, interval time.Duration, list func(context.Context) ([]string, error), log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		usccs, err := list(ctx)
 		if err != nil && ctx.Err() == nil {
-			log.Warn("credit bonuses: exporters not listed; will retry", "err", err)
+			log.Warn("credit worker: exporters not listed; will retry", "err", err)
 		}
 		for _, u := range usccs {
 			if ok, err := s.AwardB01(ctx, u); err != nil && ctx.Err() == nil {
 				log.Warn("credit bonus B01 not recorded; will retry", "uscc", u, "err", err)
 			} else if ok {
 				log.Info("credit bonus B01 recorded", "uscc", u)
+			}
+			if ok, err := s.PublishGrade(ctx, u); err != nil && ctx.Err() == nil {
+				log.Warn("credit grade not published; will retry", "uscc", u, "err", err)
+			} else if ok {
+				log.Info("credit grade published", "uscc", u)
 			}
 		}
 		select {

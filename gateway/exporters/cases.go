@@ -123,6 +123,7 @@ func (s *Service) FileCase(ctx context.Context, uscc string, in gateway.CreditCa
 	if err != nil {
 		return nil, err
 	}
+	s.published(ctx, uscc) // an objection can hold a D
 	return s.withDue(*c), nil
 }
 
@@ -141,6 +142,7 @@ func (s *Service) DecideCase(ctx context.Context, in gateway.CaseDecisionInput) 
 	if err != nil {
 		return nil, err
 	}
+	s.published(ctx, c.ExporterUSCC)
 	return s.withDue(*c), nil
 }
 
@@ -157,5 +159,10 @@ func (s *Service) SetStatus(ctx context.Context, in gateway.ExporterStatusInput)
 	if _, err := s.registry.Exporter(ctx, in.ExporterUSCC); err != nil {
 		return nil, err
 	}
-	return s.ledger.SetExporterStatus(ctx, in)
+	st, err := s.ledger.SetExporterStatus(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	s.published(ctx, in.ExporterUSCC)
+	return st, nil
 }

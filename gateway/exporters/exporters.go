@@ -8,6 +8,7 @@ package exporters
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/ucx-export/ucx/gateway"
@@ -22,13 +23,17 @@ type Service struct {
 	table    credit.Table
 	calendar credit.Calendar
 	now      func() time.Time
+	log      *slog.Logger
 }
 
 // New returns the service over the ledger and the exporter registry, with the table in force
 // and the default working-day calendar (credit.China2026).
 func New(ledger gateway.Ledger, registry gateway.ExporterRegistry) *Service {
-	return &Service{ledger: ledger, registry: registry, table: credit.Table2026, calendar: credit.China2026, now: time.Now}
+	return &Service{ledger: ledger, registry: registry, table: credit.Table2026, calendar: credit.China2026, now: time.Now, log: slog.Default()}
 }
+
+// WithLogger sets where the service reports what it could not do in the background.
+func (s *Service) WithLogger(l *slog.Logger) *Service { s.log = l; return s }
 
 // WithClock replaces the clock (tests).
 func (s *Service) WithClock(now func() time.Time) *Service { s.now = now; return s }
@@ -123,7 +128,12 @@ func (s *Service) Record(ctx context.Context, org string, in gateway.CreditEvent
 	if _, err := s.registry.Exporter(ctx, in.ExporterUSCC); err != nil {
 		return nil, err
 	}
-	return s.ledger.RecordCreditEvent(ctx, org, in)
+	ev, err := s.ledger.RecordCreditEvent(ctx, org, in)
+	if err != nil {
+		return nil, err
+	}
+	s.published(ctx, in.ExporterUSCC)
+	return ev, nil
 }
 
 // Credit assesses an exporter today, with its cases and grade history. ENOTFOUND when the

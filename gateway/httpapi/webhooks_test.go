@@ -57,27 +57,34 @@ func TestCreditChangesFeed(t *testing.T) {
 		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &out))
 		return out
 	}
+	// Each recorded event is a change; so is each grade it changes (none → C after the first
+	// talk, C → D after the third), published by the credit service.
 	p := read("/v1/credit/changes?limit=2")
 	require.Len(t, p.Changes, 2)
 	assert.Equal(t, uint64(2), p.Next)
 	for i, c := range p.Changes {
 		assert.Equal(t, uint64(i+1), c.Seq)
-		assert.Equal(t, gateway.ChangeEventRecorded, c.Kind)
-		assert.Equal(t, ids[i], c.Ref)
 		assert.Equal(t, filedExporter, c.ExporterUSCC)
 		assert.NotEmpty(t, c.TxID)
 	}
+	assert.Equal(t, gateway.ChangeEventRecorded, p.Changes[0].Kind)
+	assert.Equal(t, ids[0], p.Changes[0].Ref)
+	assert.Equal(t, gateway.ChangeGradeChanged, p.Changes[1].Kind)
+	assert.Equal(t, filedExporter, p.Changes[1].Ref)
 	rest := read("/v1/credit/changes?after=2")
-	require.Len(t, rest.Changes, 1)
-	assert.Equal(t, ids[2], rest.Changes[0].Ref)
-	assert.Equal(t, uint64(3), rest.Next)
-	p = read("/v1/credit/changes?after=3&limit=1000")
+	require.Len(t, rest.Changes, 3)
+	assert.Equal(t, []string{ids[1], ids[2], filedExporter}, []string{rest.Changes[0].Ref, rest.Changes[1].Ref, rest.Changes[2].Ref})
+	assert.Equal(t, gateway.ChangeGradeChanged, rest.Changes[2].Kind)
+	assert.Equal(t, uint64(5), rest.Next)
+	p = read("/v1/credit/changes?after=5&limit=1000")
 	assert.Empty(t, p.Changes)
 	assert.NotNil(t, p.Changes, "an empty page is [], not null")
-	assert.Equal(t, uint64(3), p.Next, "nothing new: the same cursor")
+	assert.Equal(t, uint64(5), p.Next, "nothing new: the same cursor")
 	all := read("/v1/credit/changes")
-	assert.Len(t, all.Changes, 3, "from the start, 100 at most")
-	assert.Equal(t, rest.Changes[0], all.Changes[2], "the same after answers the same changes")
+	assert.Len(t, all.Changes, 5, "from the start, 100 at most")
+	assert.Equal(t, rest.Changes[2], all.Changes[4], "the same after answers the same changes")
+	c := creditOf(t, srv, filedExporter)
+	assert.Equal(t, "D", c["grade"], "the grade published last is the grade")
 
 	for target, pointer := range map[string]string{
 		"?after=-1": "after", "?after=x": "after", "?after=1.5": "after", "?after=": "after", "?after=18446744073709551616": "after",
@@ -142,7 +149,7 @@ func TestWebhookSubscriptionsLifecycle(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &created))
 	assert.True(t, strings.HasPrefix(created.Secret, "whsec_"))
-	assert.Equal(t, uint64(2), created.After, "it receives the changes after the cursor")
+	assert.Equal(t, uint64(3), created.After, "it receives the changes after the cursor (two events and the grade C they made)")
 	srv.checked(v, "POST", subs, subs, []byte(`{"org":"police","url":"http://10.1.2.3:9000/hook"}`), http.StatusCreated)
 
 	w = srv.checked(v, "GET", subs+"?org=customs", subs, nil, http.StatusOK)
@@ -170,12 +177,12 @@ func TestWebhookSubscriptionsLifecycle(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &listed))
 	require.Len(t, listed.DeadLetters, 1)
-	assert.Equal(t, "credit-change-3", listed.DeadLetters[0].EventID)
+	assert.Equal(t, "credit-change-4", listed.DeadLetters[0].EventID)
 	assert.Equal(t, "HTTP 503", listed.DeadLetters[0].LastError)
 	srv.checked(v, "GET", subs+"/wh_nope/dead-letters", dead, nil, http.StatusNotFound)
 	srv.checked(v, "POST", subs+"/"+created.ID+"/dead-letters/credit-change-9/redelivery", redo, nil, http.StatusNotFound)
-	srv.checked(v, "POST", subs+"/"+created.ID+"/dead-letters/credit-change-3/redelivery", redo, nil, http.StatusAccepted)
-	srv.checked(v, "POST", subs+"/"+created.ID+"/dead-letters/credit-change-3/redelivery", redo, nil, http.StatusNotFound)
+	srv.checked(v, "POST", subs+"/"+created.ID+"/dead-letters/credit-change-4/redelivery", redo, nil, http.StatusAccepted)
+	srv.checked(v, "POST", subs+"/"+created.ID+"/dead-letters/credit-change-4/redelivery", redo, nil, http.StatusNotFound)
 	w = srv.checked(v, "GET", subs+"/"+created.ID+"/dead-letters", dead, nil, http.StatusOK)
 	assert.JSONEq(t, `{"deadLetters":[]}`, w.Body.String())
 	ds, err = srv.webhooks.Claim(ctx, created.ID, time.Now(), 10)

@@ -15,7 +15,7 @@ import (
 // Kinds are the credit change kinds a subscription can ask for.
 var Kinds = []string{
 	gateway.ChangeEventRecorded, gateway.ChangeObjectionFiled, gateway.ChangeRepairFiled, gateway.ChangeCaseExtended,
-	gateway.ChangeCaseDecided, gateway.ChangeExporterSuspended, gateway.ChangeExporterReinstate,
+	gateway.ChangeCaseDecided, gateway.ChangeExporterSuspended, gateway.ChangeExporterReinstate, gateway.ChangeGradeChanged,
 }
 
 // EventID is the event ID of the change at seq: "credit-change-<seq>", the same on every

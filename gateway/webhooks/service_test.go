@@ -70,7 +70,7 @@ func TestSubscribeRefusesBadInputAndStoresNothing(t *testing.T) {
 		"credentials":     {func(r *webhooks.SubscriptionRequest) { r.URL = "https://user:pw@commerce.example/hook" }, "/url"},
 		"fragment":        {func(r *webhooks.SubscriptionRequest) { r.URL = "https://commerce.example/hook#x" }, "/url"},
 		"too long":        {func(r *webhooks.SubscriptionRequest) { r.URL = "https://commerce.example/" + strings.Repeat("a", 2048) }, "/url"},
-		"unknown kind":    {func(r *webhooks.SubscriptionRequest) { r.Kinds = []string{gateway.ChangeCaseDecided, "GRADE_CHANGED"} }, "/kinds/1"},
+		"unknown kind":    {func(r *webhooks.SubscriptionRequest) { r.Kinds = []string{gateway.ChangeCaseDecided, "GRADE_DROPPED"} }, "/kinds/1"},
 		"lower-case kind": {func(r *webhooks.SubscriptionRequest) { r.Kinds = []string{"case_decided"} }, "/kinds/0"},
 	} {
 		r := good
