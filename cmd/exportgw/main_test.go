@@ -483,7 +483,7 @@ func getJSON(t *testing.T, url string, v any) {
 	require.NoError(t, json.Unmarshal(b, v))
 }
 
-// TestCreditBonusAtStart: the bonus worker awards B01 to a clean filed exporter at start,
+// TestCreditBonusAtStart: the credit worker awards B01 to a clean filed exporter at start,
 // once: a restart awards nothing more.
 func TestCreditBonusAtStart(t *testing.T) {
 	dir := t.TempDir()

@@ -98,7 +98,7 @@ func TestIdempotencyAcrossReplicas(t *testing.T) {
 func TestCreditReportsAcrossReplicas(t *testing.T) {
 	url := redisURL(t)
 	// Each replica here has its own embedded ledger (a real deployment shares Fabric): no
-	// bonus worker, so both hold the same (empty) credit history.
+	// credit worker, so both hold the same (empty) credit history.
 	t.Setenv("UCX_CREDIT_WORKER_INTERVAL", "0")
 	bin := buildBinary(t)
 	keyFile := filepath.Join(t.TempDir(), "credit-report.pem")
