@@ -174,6 +174,12 @@ func NewAuditVerifier() *AuditVerifier {
 	return &AuditVerifier{v: AuditVerification{Verified: true, Head: AuditGenesis}, prev: AuditGenesis}
 }
 
+// NewAuditVerifierAt returns a verifier that continues a chain known good up to entry seq,
+// whose hash is hash (an anchored head): it checks the entries after it.
+func NewAuditVerifierAt(seq uint64, hash string) *AuditVerifier {
+	return &AuditVerifier{v: AuditVerification{Verified: true, Entries: seq, Head: hash}, prev: hash}
+}
+
 // Broken reports whether the chain is already broken (further entries need no reading).
 func (a *AuditVerifier) Broken() bool { return !a.v.Verified }
 
@@ -232,22 +238,52 @@ type AuditLog interface {
 	Verify(ctx context.Context) (*AuditVerification, error)
 }
 
-// AnchorAudit anchors the log's head on the ledger under chainID, once its chain verifies:
-// a broken chain is not anchored (ECONFLICT, it needs an investigation, not a fresh anchor),
-// an empty log has nothing to anchor (nil, nil). Anchoring the same head again is harmless.
+// AnchorAudit anchors the log's head on the ledger under chainID once the entries since the
+// last anchor verify: the anchored entry must still carry its anchored hash, and every entry
+// after it must chain from it (the first anchor checks the whole log). It reads only the
+// entries since the last anchor, so anchoring often stays cheap; a full walk of the chain is
+// GET /v1/audit's (AuditLog.Verify). A broken chain is not anchored (ECONFLICT: it needs an
+// investigation, not a fresh anchor); an empty log has nothing to anchor (nil, nil).
 func AnchorAudit(ctx context.Context, log AuditLog, l Ledger, chainID string) (*AuditAnchor, error) {
-	v, err := log.Verify(ctx)
-	if err != nil {
+	last, err := l.AuditAnchor(ctx, chainID)
+	if err != nil && ErrorCode(err) != ENOTFOUND {
 		return nil, err
 	}
-	if !v.Verified {
-		return nil, Errorf(ECONFLICT, "the audit log's chain is broken at entry %d (%s): not anchored",
-			"审计日志在第 %d 条处断链（%s），不予锚定", v.BrokenAt, v.Problem)
+	v := NewAuditVerifier()
+	after := uint64(0)
+	if last != nil {
+		page, err := log.Entries(ctx, AuditQuery{After: last.Seq - 1, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(page.Entries) == 0 || page.Entries[0].Seq != last.Seq || page.Entries[0].Hash != last.Hash {
+			return nil, Errorf(ECONFLICT, "audit log %s no longer holds its anchored entry %d as anchored: not anchored",
+				"审计日志 %s 中已锚定的第 %d 条记录已变：不予锚定", chainID, last.Seq)
+		}
+		v, after = NewAuditVerifierAt(last.Seq, last.Hash), last.Seq
 	}
-	if v.Entries == 0 {
-		return nil, nil
+	for {
+		page, err := log.Entries(ctx, AuditQuery{After: after, Limit: MaxAuditLimit})
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range page.Entries {
+			v.Next(e.Seq, e)
+		}
+		if v.Broken() {
+			r := v.Finish(AuditHead{Seq: v.v.Entries, Hash: v.prev})
+			return nil, Errorf(ECONFLICT, "the audit log's chain is broken at entry %d (%s): not anchored",
+				"审计日志在第 %d 条处断链（%s），不予锚定", r.BrokenAt, r.Problem)
+		}
+		if page.Next == 0 || len(page.Entries) == 0 {
+			break
+		}
+		after = page.Next
 	}
-	return l.AnchorAuditHead(ctx, chainID, v.Entries, v.Head)
+	if v.v.Entries == 0 || last != nil && v.v.Entries == last.Seq {
+		return last, nil // nothing new
+	}
+	return l.AnchorAuditHead(ctx, chainID, v.v.Entries, v.prev)
 }
 
 // CheckAuditAnchor holds a verified chain to its latest anchor on the ledger: the log must

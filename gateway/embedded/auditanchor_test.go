@@ -125,3 +125,40 @@ func TestAuditAnchor(t *testing.T) {
 	_, err = gateway.AnchorAudit(ctx, log, ledger, "audit-broken")
 	assert.Equal(t, gateway.ECONFLICT, gateway.ErrorCode(err))
 }
+
+// TestAuditAnchorMovesForward: anchoring again after more entries anchors the new head (it
+// reads only the entries since the last anchor); nothing new anchors nothing.
+func TestAuditAnchorMovesForward(t *testing.T) {
+	ctx := context.Background()
+	cc, err := chaincode.New()
+	require.NoError(t, err)
+	chain, err := embedded.OpenLedger(t.TempDir(), cc)
+	require.NoError(t, err)
+	t.Cleanup(func() { chain.Close() })
+	ledger := contract.New(chain)
+	log, err := embedded.OpenAuditLog(t.TempDir())
+	require.NoError(t, err)
+	t.Cleanup(func() { log.Close() })
+	appendN := func(n int) {
+		for range n {
+			require.NoError(t, log.Append(ctx, &gateway.AuditEntry{Subject: "c", Role: gateway.RoleCommerce, Org: "commerce", Action: "READ_CREDIT", Resource: "exporter:x"}))
+		}
+	}
+	none, err := gateway.AnchorAudit(ctx, log, ledger, "audit-fwd")
+	require.NoError(t, err)
+	assert.Nil(t, none, "an empty log anchors nothing")
+	appendN(3)
+	a, err := gateway.AnchorAudit(ctx, log, ledger, "audit-fwd")
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, a.Seq)
+	same, err := gateway.AnchorAudit(ctx, log, ledger, "audit-fwd")
+	require.NoError(t, err)
+	assert.Equal(t, a.TxID, same.TxID, "nothing new: no new transaction")
+	appendN(1200) // more than one page
+	b, err := gateway.AnchorAudit(ctx, log, ledger, "audit-fwd")
+	require.NoError(t, err)
+	assert.EqualValues(t, 1203, b.Seq)
+	v, err := log.Verify(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, v.Head, b.Hash)
+}
