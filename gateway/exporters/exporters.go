@@ -92,8 +92,11 @@ type Credit struct {
 	New   bool         `json:"new"`
 	DHeld bool         `json:"dHeld,omitempty"`
 	// Suspended: commerce suspended the exporter (the grade is D whatever the score).
-	Suspended    bool                    `json:"suspended,omitempty"`
-	Status       *gateway.ExporterStatus `json:"status,omitempty"`
+	Suspended bool                    `json:"suspended,omitempty"`
+	Status    *gateway.ExporterStatus `json:"status,omitempty"`
+	// Published is the grade last published to the agencies on the ledger (GRADE_CHANGED);
+	// it trails Grade until the service or the credit worker publishes a change.
+	Published    *gateway.PublishedGrade `json:"published,omitempty"`
 	ModelVersion string                  `json:"modelVersion"`
 	AsOf         gateway.Date            `json:"asOf"`
 	Events       []Event                 `json:"events"`
@@ -156,7 +159,7 @@ func (s *Service) Credit(ctx context.Context, uscc string) (*Credit, error) {
 	facts := s.facts(uscc, ex.FiledAt)
 	a := s.assess(facts, file, today)
 	out := &Credit{USCC: uscc, Name: ex.Name, Score: a.Score, Grade: a.Grade, New: a.New, DHeld: a.DHeld,
-		Suspended: suspended(file), Status: file.Status, ModelVersion: a.ModelVersion,
+		Suspended: suspended(file), Status: file.Status, Published: file.Grade, ModelVersion: a.ModelVersion,
 		AsOf: gateway.Date(today.Format(time.DateOnly)), Events: make([]Event, 0, len(file.Events)),
 		Cases: s.cases(file, today), History: s.history(facts, file, today)}
 	byID := make(map[string]gateway.CreditEvent, len(file.Events))

@@ -171,7 +171,11 @@ func TestCreditObjectionRepairSuspension(t *testing.T) {
 	w := s.post(base+"/credit-events", creditEvent("commerce", "E12", "2026-10-01"))
 	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
 	eventID := decodeBody(t, w)["id"].(string)
-	require.Equal(t, "C", creditOf(t, s, filedExporter)["grade"])
+	first := creditOf(t, s, filedExporter)
+	require.Equal(t, "C", first["grade"])
+	published := first["published"].(map[string]any)
+	assert.Equal(t, "C", published["grade"], "the change is published to the agencies")
+	assert.EqualValues(t, 70, published["score"])
 
 	objection := fmt.Appendf(nil, `{"kind":"OBJECTION","eventId":%q,"evidenceHash":"sha256:%064x","actor":"exporter-rep-1"}`, eventID, 1)
 	w = s.post(base+"/credit-cases", objection)
