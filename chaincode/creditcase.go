@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -28,13 +26,12 @@ import (
 // in working days) need the holiday calendar and are checked by the gateway; the contract
 // keeps the state machine: one open case per event, an objection only to an ACTIVE
 // deduction, a repair only of an ACTIVE deduction, one extension, one decision.
-func creditCaseHeadKey(uscc string) string            { return "creditcase~" + uscc }
-func creditCaseKey(uscc string, seq int) string       { return fmt.Sprintf("creditcase~%s~%06d", uscc, seq) }
-func creditOpenKey(eventID string) string             { return "creditopen~" + eventID }
-func creditStatusKey(uscc string) string              { return "creditstatus~" + uscc }
-func creditFeedKey(seq int) string                    { return fmt.Sprintf("creditfeed~%012d", seq) }
-func creditCaseID(uscc string, seq int) string        { return fmt.Sprintf("%s-C%06d", uscc, seq) }
-func creditEventKeyByID(eventID string) (string, int) { return splitCreditID(eventID, "") }
+func creditCaseHeadKey(uscc string) string      { return "creditcase~" + uscc }
+func creditCaseKey(uscc string, seq int) string { return fmt.Sprintf("creditcase~%s~%06d", uscc, seq) }
+func creditOpenKey(eventID string) string       { return "creditopen~" + eventID }
+func creditStatusKey(uscc string) string        { return "creditstatus~" + uscc }
+func creditFeedKey(seq int) string              { return fmt.Sprintf("creditfeed~%012d", seq) }
+func creditCaseID(uscc string, seq int) string  { return fmt.Sprintf("%s-C%06d", uscc, seq) }
 
 const creditFeedHeadKey = "creditfeed"
 
@@ -207,18 +204,7 @@ func splitCreditID(id, prefix string) (string, int) {
 // checkText checks a short reason for a decision: 1..500 characters of valid UTF-8 without
 // control characters. It is a reviewer's reasoning, never personal data (the gateway says so
 // to reviewers); the evidence itself stays off the ledger, only its hash is here.
-func checkText(field, s string) error {
-	n := utf8.RuneCountInString(s)
-	if n == 0 || n > 500 || !utf8.ValidString(s) {
-		return fail(CodeInvalidArgument, "%s: must be 1 to 500 characters", field)
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return fail(CodeInvalidArgument, "%s: must not contain control characters", field)
-		}
-	}
-	return nil
-}
+func checkText(field, s string) error { return checkFreeText(field, s, 500) }
 
 // appendChange appends a change to the credit feed.
 func (t *txn) appendChange(uscc, kind, ref string) error {
@@ -240,7 +226,7 @@ func (t *txn) appendChange(uscc, kind, ref string) error {
 
 // creditEvent reads a recorded credit event by ID; NOT_FOUND when absent.
 func (t *txn) creditEvent(field, id string) (*CreditEvent, string, error) {
-	uscc, seq := creditEventKeyByID(id)
+	uscc, seq := splitCreditID(id, "")
 	if seq < 0 {
 		return nil, "", fail(CodeInvalidArgument, "%s: must be a credit event ID <USCC>-<6 digits>", field)
 	}
@@ -547,8 +533,8 @@ func (c *Contract) SetExporterStatus(ctx contractapi.TransactionContextInterface
 }
 
 // GetCreditFile returns an exporter's credit events (at most MaxCreditEvents, the latest),
-// its cases (at most MaxCreditEvents, the latest) and its status, in one read. Errors:
-// INVALID_ARGUMENT.
+// its cases (at most MaxCreditEvents, the latest), its status and its published grade, in one
+// read. Errors: INVALID_ARGUMENT.
 func (c *Contract) GetCreditFile(ctx contractapi.TransactionContextInterface, uscc string) (*CreditFile, error) {
 	events, err := c.GetCreditEvents(ctx, uscc)
 	if err != nil {

@@ -191,10 +191,14 @@ func checkHSCode(field, s string) error {
 
 // checkLabel checks a short free label (brand, model): 1..64 characters of valid UTF-8 with
 // no control characters.
-func checkLabel(field, s string) error {
+func checkLabel(field, s string) error { return checkFreeText(field, s, 64) }
+
+// checkFreeText checks free text of 1..max characters of valid UTF-8 without control
+// characters.
+func checkFreeText(field, s string, max int) error {
 	n := utf8.RuneCountInString(s)
-	if n == 0 || n > 64 || !utf8.ValidString(s) {
-		return fail(CodeInvalidArgument, "%s: must be 1 to 64 characters", field)
+	if n == 0 || n > max || !utf8.ValidString(s) {
+		return fail(CodeInvalidArgument, "%s: must be 1 to %d characters", field, max)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) {
