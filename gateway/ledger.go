@@ -153,7 +153,7 @@ type Ledger interface {
 	// recorder, gateway/credit's table).
 	RecordCreditEvent(ctx context.Context, org string, e CreditEventInput) (*CreditEvent, error)
 	// CreditFile returns an exporter's credit events and cases in the order recorded (none
-	// when new) and its suspension status, in one read.
+	// when new), its suspension status and its published grade, in one read.
 	CreditFile(ctx context.Context, uscc string) (*CreditFile, error)
 	// FileCreditCase files an exporter's objection to a credit event or its application to
 	// repair one (as commerce, for the exporter); an objection disputes the event.

@@ -427,7 +427,7 @@ func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	go func() {
 		defer close(bonusesDone)
 		if cfg.CreditWorkerEvery > 0 {
-			credits.RunWorker(anchorCtx, cfg.CreditWorkerEvery, approvedExporters(sources.Exporters), log)
+			credits.RunWorker(anchorCtx, cfg.CreditWorkerEvery, approvedExporters(sources.Exporters))
 		}
 	}()
 	defer func() { stopAnchoring(); <-anchoring; <-deadlinesDone; <-bonusesDone }()

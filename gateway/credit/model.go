@@ -131,10 +131,10 @@ type Assessment struct {
 	Items []Item `json:"items"`
 }
 
-// schedule gives an event's decay and expiry dates for its tier (brief §7.4, NDRC periods):
+// Schedule gives an event's decay and expiry dates for its tier (brief §7.4, NDRC periods):
 // minor expires after 3 months; general counts fully for 6 months, half to 12, then expires;
 // major fully for 12, half to 24, then expires; severe never decays; bonuses count 12 months.
-func schedule(t Tier, at time.Time) (decays, expires *time.Time) {
+func Schedule(t Tier, at time.Time) (decays, expires *time.Time) {
 	months := func(n int) *time.Time { d := at.AddDate(0, n, 0); return &d }
 	switch t {
 	case Minor:
@@ -154,7 +154,7 @@ func halves(t Tier, at, asOf time.Time) int {
 	if asOf.Before(at) {
 		return 0
 	}
-	decays, expires := schedule(t, at)
+	decays, expires := Schedule(t, at)
 	switch {
 	case expires != nil && !asOf.Before(*expires):
 		return 0
@@ -190,7 +190,7 @@ func Assess(tab Table, ex Exporter, events []Event, asOf time.Time) Assessment {
 			pts = *e.Points
 		}
 		it := Item{EventID: e.ID, Code: e.Code, Tier: r.Tier, Status: e.Status, Points: pts, DirectD: r.DirectD()}
-		it.DecaysAt, it.ExpiresAt = schedule(r.Tier, e.OccurredAt)
+		it.DecaysAt, it.ExpiresAt = Schedule(r.Tier, e.OccurredAt)
 		h := halves(r.Tier, e.OccurredAt, asOf)
 		if e.Status != Active && e.Status != Disputed {
 			h = 0

@@ -2,7 +2,6 @@ package exporters
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"github.com/ucx-export/ucx/gateway"
@@ -45,11 +44,11 @@ func (s *Service) b01Due(filedAt time.Time, file *gateway.CreditFile, today time
 		case e.Status == string(credit.Repaired):
 			end = repaired[e.ID]
 		default:
-			it := credit.Assess(s.table, credit.Exporter{}, []credit.Event{modelEvent(e, string(credit.Active), 0)}, today).Items[0]
-			if it.ExpiresAt == nil {
+			_, expires := credit.Schedule(r.Tier, at)
+			if expires == nil {
 				return time.Time{}, false // a severe event, active until repaired
 			}
-			end = *it.ExpiresAt
+			end = *expires
 		}
 		if end.After(start) {
 			start = end
@@ -67,31 +66,11 @@ func (s *Service) b01Due(filedAt time.Time, file *gateway.CreditFile, today time
 // AwardB01 records B01 for the exporter when 12 clean months have passed; it reports whether
 // it recorded one. Exporters not filed are skipped (false, nil).
 func (s *Service) AwardB01(ctx context.Context, uscc string) (bool, error) {
-	ex, err := s.registry.Exporter(ctx, uscc)
-	if gateway.ErrorCode(err) == gateway.ENOTFOUND {
-		return false, nil
-	}
-	if err != nil {
+	ex, file, err := s.load(ctx, uscc)
+	if ex == nil || err != nil {
 		return false, err
 	}
-	if !ex.FiledAt.Valid() {
-		return false, nil
-	}
-	file, err := s.ledger.CreditFile(ctx, uscc)
-	if err != nil {
-		return false, err
-	}
-	due, ok := s.b01Due(ex.FiledAt.Time(), file, s.today())
-	if !ok {
-		return false, nil
-	}
-	day := gateway.Date(due.Format(time.DateOnly))
-	_, err = s.ledger.RecordCreditEvent(ctx, gateway.OrgCommerce, gateway.CreditEventInput{ExporterUSCC: uscc, Code: "B01",
-		OccurredAt: day, Source: gateway.CreditAutomatic, Ref: "clean-" + string(day), Actor: "credit:B01"})
-	if gateway.ErrorCode(err) == gateway.ECONFLICT {
-		return false, nil
-	}
-	return err == nil, err
+	return s.awardB01(ctx, ex, file)
 }
 
 // PublishGrade publishes the exporter's grade today on the ledger when it differs from the
@@ -100,23 +79,53 @@ func (s *Service) AwardB01(ctx context.Context, uscc string) (bool, error) {
 // decisions, and with time alone (decay, expiry, the end of the NEW period): the service
 // publishes after its own writes, the credit worker catches the rest.
 func (s *Service) PublishGrade(ctx context.Context, uscc string) (bool, error) {
+	ex, file, err := s.load(ctx, uscc)
+	if ex == nil || err != nil {
+		return false, err
+	}
+	return s.publishGrade(ctx, ex, file)
+}
+
+// load reads a filed exporter and its credit file; (nil, nil, nil) when it is not filed.
+func (s *Service) load(ctx context.Context, uscc string) (*gateway.Exporter, *gateway.CreditFile, error) {
 	ex, err := s.registry.Exporter(ctx, uscc)
 	if gateway.ErrorCode(err) == gateway.ENOTFOUND {
-		return false, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return false, err
+		return nil, nil, err
 	}
 	file, err := s.ledger.CreditFile(ctx, uscc)
 	if err != nil {
-		return false, err
+		return nil, nil, err
 	}
+	return ex, file, nil
+}
+
+func (s *Service) awardB01(ctx context.Context, ex *gateway.Exporter, file *gateway.CreditFile) (bool, error) {
+	if !ex.FiledAt.Valid() {
+		return false, nil
+	}
+	due, ok := s.b01Due(ex.FiledAt.Time(), file, s.today())
+	if !ok {
+		return false, nil
+	}
+	day := gateway.Date(due.Format(time.DateOnly))
+	_, err := s.ledger.RecordCreditEvent(ctx, gateway.OrgCommerce, gateway.CreditEventInput{ExporterUSCC: ex.USCC, Code: "B01",
+		OccurredAt: day, Source: gateway.CreditAutomatic, Ref: "clean-" + string(day), Actor: "credit:B01"})
+	if gateway.ErrorCode(err) == gateway.ECONFLICT {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (s *Service) publishGrade(ctx context.Context, ex *gateway.Exporter, file *gateway.CreditFile) (bool, error) {
 	today := s.today()
-	a := s.assess(s.facts(uscc, ex.FiledAt), file, today)
+	a := s.assess(s.facts(ex.USCC, ex.FiledAt), file, today)
 	if file.Grade != nil && file.Grade.Grade == string(a.Grade) {
 		return false, nil
 	}
-	_, err = s.ledger.PublishGrade(ctx, gateway.PublishedGradeInput{ExporterUSCC: uscc, Grade: string(a.Grade), Score: a.Score,
+	_, err := s.ledger.PublishGrade(ctx, gateway.PublishedGradeInput{ExporterUSCC: ex.USCC, Grade: string(a.Grade), Score: a.Score,
 		ModelVersion: a.ModelVersion, AsOf: date(today)})
 	if gateway.ErrorCode(err) == gateway.ECONFLICT {
 		return false, nil // another replica published it meanwhile
@@ -133,26 +142,20 @@ func (s *Service) published(ctx context.Context, uscc string) {
 }
 
 // RunWorker runs the credit worker until ctx ends: at start and then every interval, for
-// each exporter list names, it awards B01 when due and publishes a changed grade. Failures
-// are logged and retried at the next round.
-func (s *Service) RunWorker(ctx context.Context, interval time.Duration, list func(context.Context) ([]string, error), log *slog.Logger) {
+// each exporter list names, it awards B01 when due and publishes a changed grade, from one
+// read of the exporter and its credit file (read again only after an award). Failures are
+// logged and retried at the next round.
+func (s *Service) RunWorker(ctx context.Context, interval time.Duration, list func(context.Context) ([]string, error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		usccs, err := list(ctx)
 		if err != nil && ctx.Err() == nil {
-			log.Warn("credit worker: exporters not listed; will retry", "err", err)
+			s.log.Warn("credit worker: exporters not listed; will retry", "err", err)
 		}
 		for _, u := range usccs {
-			if ok, err := s.AwardB01(ctx, u); err != nil && ctx.Err() == nil {
-				log.Warn("credit bonus B01 not recorded; will retry", "uscc", u, "err", err)
-			} else if ok {
-				log.Info("credit bonus B01 recorded", "uscc", u)
-			}
-			if ok, err := s.PublishGrade(ctx, u); err != nil && ctx.Err() == nil {
-				log.Warn("credit grade not published; will retry", "uscc", u, "err", err)
-			} else if ok {
-				log.Info("credit grade published", "uscc", u)
+			if err := s.workOn(ctx, u); err != nil && ctx.Err() == nil {
+				s.log.Warn("credit worker: will retry", "uscc", u, "err", err)
 			}
 		}
 		select {
@@ -161,4 +164,27 @@ func (s *Service) RunWorker(ctx context.Context, interval time.Duration, list fu
 		case <-t.C:
 		}
 	}
+}
+
+// workOn is one exporter's round of the credit worker.
+func (s *Service) workOn(ctx context.Context, uscc string) error {
+	ex, file, err := s.load(ctx, uscc)
+	if ex == nil || err != nil {
+		return err
+	}
+	awarded, err := s.awardB01(ctx, ex, file)
+	if err != nil {
+		return err
+	}
+	if awarded {
+		s.log.Info("credit bonus B01 recorded", "uscc", uscc)
+		if file, err = s.ledger.CreditFile(ctx, uscc); err != nil {
+			return err
+		}
+	}
+	published, err := s.publishGrade(ctx, ex, file)
+	if published {
+		s.log.Info("credit grade published", "uscc", uscc)
+	}
+	return err
 }

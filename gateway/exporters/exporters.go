@@ -197,7 +197,7 @@ func (s *Service) facts(uscc string, filedAt gateway.Date) credit.Exporter {
 
 // assess is the model's assessment of the file today; a suspension makes the grade D.
 func (s *Service) assess(facts credit.Exporter, file *gateway.CreditFile, today time.Time) credit.Assessment {
-	a := credit.Assess(s.table, facts, modelEvents(file.Events, nil), today)
+	a := credit.Assess(s.table, facts, modelEvents(file.Events), today)
 	if suspended(file) {
 		a.Grade, a.DHeld = credit.GradeD, false
 	}
@@ -208,18 +208,11 @@ func suspended(file *gateway.CreditFile) bool {
 	return file.Status != nil && file.Status.Status == gateway.ExporterSuspended
 }
 
-// modelEvents converts ledger events to the model's; view, when not nil, gives an event's
-// status and points as of another time (the grade history).
-func modelEvents(events []gateway.CreditEvent, view func(gateway.CreditEvent) (credit.Event, bool)) []credit.Event {
-	out := make([]credit.Event, 0, len(events))
-	for _, e := range events {
-		if view != nil {
-			if me, ok := view(e); ok {
-				out = append(out, me)
-			}
-			continue
-		}
-		out = append(out, modelEvent(e, e.Status, e.Points))
+// modelEvents converts ledger events to the model's, with their statuses and points now.
+func modelEvents(events []gateway.CreditEvent) []credit.Event {
+	out := make([]credit.Event, len(events))
+	for i, e := range events {
+		out[i] = modelEvent(e, e.Status, e.Points)
 	}
 	return out
 }

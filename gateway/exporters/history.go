@@ -65,17 +65,18 @@ func (s *Service) history(facts credit.Exporter, file *gateway.CreditFile, today
 		byEvent[c.EventID] = append(byEvent[c.EventID], co)
 	}
 	for _, e := range file.Events {
-		if _, ok := s.table.Rules[e.Code]; !ok {
+		r, ok := s.table.Rules[e.Code]
+		if !ok {
 			continue
 		}
 		rec := day(e.Timestamp)
 		at(rec, gateway.ChangeEventRecorded+" "+e.ID)
-		it := credit.Assess(s.table, facts, []credit.Event{modelEvent(e, string(credit.Active), 0)}, today).Items[0]
-		if it.DecaysAt != nil && it.DecaysAt.After(rec) {
-			at(*it.DecaysAt, "DECAYED "+e.ID)
+		decays, expires := credit.Schedule(r.Tier, e.OccurredAt.Time())
+		if decays != nil && decays.After(rec) {
+			at(*decays, "DECAYED "+e.ID)
 		}
-		if it.ExpiresAt != nil && it.ExpiresAt.After(rec) {
-			at(*it.ExpiresAt, "EXPIRED "+e.ID)
+		if expires != nil && expires.After(rec) {
+			at(*expires, "EXPIRED "+e.ID)
 		}
 	}
 	if !facts.FirstFiledAt.IsZero() {
